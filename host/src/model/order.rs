@@ -1,0 +1,144 @@
+//! The order itself and the bodies that create it or change its state.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Attributes, Callback, Cart, Customer, Hook, Money, Notification, OrderStatus, Payment, Shipping,
+};
+
+/// An order as stored and as handed to plugins (the spec's full order schema).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Order {
+    /// Order id, e.g. `o_yClTSySjyAuuBjmiBlHCjuEcTf`.
+    pub id: String,
+    /// Merchant identifier.
+    pub merchant: String,
+    /// Merchant channel.
+    pub channel: String,
+    /// External order reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Creation time (RFC 3339).
+    pub created: String,
+    /// Last change (RFC 3339).
+    pub last_modified: String,
+    /// Current status and its history.
+    pub state: OrderState,
+    /// Culture, e.g. `sv-SE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culture: Option<String>,
+    /// Currency, ISO 4217 alpha-3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Country, ISO 3166 alpha-2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The cart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart: Option<Cart>,
+    /// Shippings.
+    #[serde(default)]
+    pub shippings: Vec<Shipping>,
+    /// Payments.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+    /// The customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Consents the customer gives.
+    #[serde(default)]
+    pub consents: Vec<Consent>,
+    /// Registered validations.
+    #[serde(default)]
+    pub validations: Vec<Callback>,
+    /// Registered hooks.
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
+    /// Registered notifications.
+    #[serde(default)]
+    pub notifications: Vec<Notification>,
+    /// Order total including shipping fees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<Money>,
+    /// Custom attributes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// The order's status and every move it made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderState {
+    /// The current status.
+    pub current_status: OrderStatus,
+    /// Every move, oldest first (read-only: only the host appends).
+    #[serde(default)]
+    pub transitions: Vec<Transition>,
+}
+
+/// One move of the order's status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Transition {
+    /// The status moved to.
+    pub status: OrderStatus,
+    /// When (RFC 3339).
+    pub time_stamp: String,
+}
+
+/// A consent; a required one must be checked before the order moves to `processing`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Consent {
+    /// Consent id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether the customer gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checked: Option<bool>,
+    /// The text shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Whether it must be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
+/// The body that creates an order; id, times, state and merchant come from the host.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewOrder {
+    /// External order reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Culture, e.g. `sv-SE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub culture: Option<String>,
+    /// Currency, ISO 4217 alpha-3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Country, ISO 3166 alpha-2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// The initial cart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart: Option<Cart>,
+    /// The initial customer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    /// Consents to ask for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<Consent>,
+    /// Custom attributes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// The body of `PUT …/state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StateUpdate {
+    /// The status to move to.
+    pub current_status: OrderStatus,
+}

@@ -1,0 +1,312 @@
+//! Mutations: the changes a caller asks for, and how each applies to an order.
+//!
+//! [`Mutation::apply`] works on a clone of the current order and enforces the order's state
+//! rules (allowed transitions, the editing lock, required consents). The built-in value checks
+//! ([`crate::checks`]) and plugins then judge the candidate it returns.
+
+use crate::model::{
+    Address, Cart, NewOrder, Order, OrderState, OrderStatus, Payment, Shipping, Transition,
+};
+use crate::violation::Violation;
+
+/// A change to an order, one per API call.
+#[derive(Debug, Clone, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived mutation per API call; boxing would only burden callers"
+)]
+pub enum Mutation {
+    /// Create an order (`POST …/orders`); see [`create`].
+    CreateOrder(NewOrder),
+    /// Move the order to another status (`PUT …/state`).
+    SetState(OrderStatus),
+    /// Replace the cart (`PUT …/cart`).
+    SetCart(Cart),
+    /// Replace the billing address (`PUT …/customer/billing`).
+    SetBillingAddress(Address),
+    /// Replace the shipping address (`PUT …/customer/shipping`).
+    SetShippingAddress(Address),
+    /// Add a payment, or replace the one with the same id.
+    UpsertPayment(Payment),
+    /// Remove the payment with this id.
+    RemovePayment {
+        /// Id of the payment to remove.
+        id: String,
+    },
+    /// Add a shipping, or replace the one with the same id.
+    UpsertShipping(Shipping),
+    /// Remove the shipping with this id.
+    RemoveShipping {
+        /// Id of the shipping to remove.
+        id: String,
+    },
+}
+
+/// A mutation applied: the candidate order and what changed, for plugins and notifications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The candidate order, with `lastModified` set.
+    pub order: Order,
+    /// JSON Pointers to what the mutation replaced, e.g. `/cart`, `/payments/2`; `""` is the
+    /// whole order (creation). `/lastModified` is never listed. A removal lists the whole array
+    /// (`/payments`) because the indices after it shift.
+    pub touched: Vec<String>,
+    /// Status before the mutation; `None` when the order was just created.
+    pub from_status: Option<OrderStatus>,
+    /// Status after the mutation, only when it changed (or on creation).
+    pub to_status: Option<OrderStatus>,
+}
+
+/// Whether the reference platform documents a move from `from` to `to`.
+pub fn transition_allowed(from: OrderStatus, to: OrderStatus) -> bool {
+    use OrderStatus::*;
+    matches!(
+        (from, to),
+        (Checkout, Processing)
+            | (Processing, Checkout)
+            | (Processing, Accepted)
+            | (Accepted, Completed)
+            | (Accepted, Declined)
+    )
+}
+
+/// Creates an order in `checkout` with one transition, `created = lastModified = now`.
+pub fn create(merchant: &str, channel: &str, id: &str, now: &str, new: NewOrder) -> Applied {
+    let order = Order {
+        id: id.to_owned(),
+        merchant: merchant.to_owned(),
+        channel: channel.to_owned(),
+        reference: new.reference,
+        created: now.to_owned(),
+        last_modified: now.to_owned(),
+        state: OrderState {
+            current_status: OrderStatus::Checkout,
+            transitions: vec![Transition {
+                status: OrderStatus::Checkout,
+                time_stamp: now.to_owned(),
+            }],
+        },
+        culture: new.culture,
+        currency: new.currency,
+        country: new.country,
+        cart: new.cart,
+        shippings: Vec::new(),
+        payments: Vec::new(),
+        customer: new.customer,
+        consents: new.consents,
+        validations: Vec::new(),
+        hooks: Vec::new(),
+        notifications: Vec::new(),
+        total: None,
+        attributes: new.attributes,
+    };
+    Applied {
+        order,
+        touched: vec![String::new()],
+        from_status: None,
+        to_status: Some(OrderStatus::Checkout),
+    }
+}
+
+impl Mutation {
+    /// Applies the mutation to a clone of `current` at time `now` (RFC 3339).
+    ///
+    /// `new_id(prefix)` makes ids for payments (`"p"`) and shippings (`"s"`) that come without
+    /// one; it is passed in so that tests are deterministic. `CreateOrder` on an existing order
+    /// is refused with `already-exists`: use [`create`].
+    pub fn apply(
+        &self,
+        current: &Order,
+        now: &str,
+        new_id: &mut dyn FnMut(&str) -> String,
+    ) -> Result<Applied, Vec<Violation>> {
+        let mut order = current.clone();
+        let from = current.state.current_status;
+        let mut to_status = None;
+        let touched = match self {
+            Mutation::CreateOrder(_) => {
+                let message = format!("order {} already exists", current.id);
+                return Err(vec![Violation::builtin("", "already-exists", message)]);
+            }
+            Mutation::SetState(to) => {
+                set_state(&mut order, *to, now)?;
+                to_status = Some(*to);
+                "/state".to_owned()
+            }
+            Mutation::SetCart(cart) => {
+                editable(from, "/cart", "the cart")?;
+                order.cart = Some(cart.clone());
+                "/cart".to_owned()
+            }
+            Mutation::SetBillingAddress(address) => {
+                editable(from, "/customer/billing", "the billing address")?;
+                order.customer.get_or_insert_default().billing = Some(address.clone());
+                "/customer/billing".to_owned()
+            }
+            Mutation::SetShippingAddress(address) => {
+                editable(from, "/customer/shipping", "the shipping address")?;
+                order.customer.get_or_insert_default().shipping = Some(address.clone());
+                "/customer/shipping".to_owned()
+            }
+            Mutation::UpsertPayment(payment) => upsert(&mut order, payment.clone(), new_id)?,
+            Mutation::RemovePayment { id } => remove::<Payment>(&mut order, id)?,
+            Mutation::UpsertShipping(shipping) => upsert(&mut order, shipping.clone(), new_id)?,
+            Mutation::RemoveShipping { id } => remove::<Shipping>(&mut order, id)?,
+        };
+        order.last_modified = now.to_owned();
+        Ok(Applied {
+            order,
+            touched: vec![touched],
+            from_status: Some(from),
+            to_status,
+        })
+    }
+}
+
+/// Moves the order to `to`, appending a transition; checks the move and required consents.
+fn set_state(order: &mut Order, to: OrderStatus, now: &str) -> Result<(), Vec<Violation>> {
+    let from = order.state.current_status;
+    if !transition_allowed(from, to) {
+        let message = format!("cannot move from {from} to {to}");
+        let violation =
+            Violation::builtin("/state/currentStatus", "transition-not-allowed", message);
+        return Err(vec![violation]);
+    }
+    if to == OrderStatus::Processing {
+        let missing: Vec<Violation> = (order.consents.iter().enumerate())
+            .filter(|(_, c)| c.required == Some(true) && c.checked != Some(true))
+            .map(|(i, _)| {
+                let message =
+                    "a required consent must be checked before the order moves to processing";
+                Violation::builtin(
+                    format!("/consents/{i}/checked"),
+                    "consent-required",
+                    message,
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(missing);
+        }
+    }
+    order.state.current_status = to;
+    order.state.transitions.push(Transition {
+        status: to,
+        time_stamp: now.to_owned(),
+    });
+    Ok(())
+}
+
+/// Cart and customer may change only while the order is in `checkout`.
+fn editable(status: OrderStatus, path: &str, what: &str) -> Result<(), Vec<Violation>> {
+    if status == OrderStatus::Checkout {
+        return Ok(());
+    }
+    let message = format!("{what} can be changed only in checkout; the order is {status}");
+    Err(vec![Violation::builtin(path, "order-locked", message)])
+}
+
+/// A payment or shipping: an entry of one of the order's id-keyed arrays.
+trait Child: Sized {
+    /// Name of the array in the order, e.g. `payments`.
+    const FIELD: &'static str;
+    /// Prefix of new ids, e.g. `p`.
+    const PREFIX: &'static str;
+    /// The array in the order.
+    fn list(order: &mut Order) -> &mut Vec<Self>;
+    /// The entry's id.
+    fn id(&self) -> Option<&str>;
+    /// Sets the id and what the host owns (order id, merchant, channel, defaults).
+    fn stamp(&mut self, id: String, order: &Order);
+}
+
+impl Child for Payment {
+    const FIELD: &'static str = "payments";
+    const PREFIX: &'static str = "p";
+    fn list(order: &mut Order) -> &mut Vec<Self> {
+        &mut order.payments
+    }
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    fn stamp(&mut self, id: String, order: &Order) {
+        self.id = Some(id);
+        self.order_id = Some(order.id.clone());
+        self.merchant = Some(order.merchant.clone());
+        self.channel = Some(order.channel.clone());
+        if self.currency.is_none() {
+            self.currency.clone_from(&order.currency);
+        }
+    }
+}
+
+impl Child for Shipping {
+    const FIELD: &'static str = "shippings";
+    const PREFIX: &'static str = "s";
+    fn list(order: &mut Order) -> &mut Vec<Self> {
+        &mut order.shippings
+    }
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+    fn stamp(&mut self, id: String, order: &Order) {
+        self.id = Some(id);
+        self.order_id = Some(order.id.clone());
+        self.merchant = Some(order.merchant.clone());
+        self.channel = Some(order.channel.clone());
+    }
+}
+
+/// Payments and shippings may change in checkout, processing and accepted, where external
+/// systems still add information; not once the order is completed, declined or removed.
+fn children_editable<T: Child>(status: OrderStatus) -> Result<(), Vec<Violation>> {
+    use OrderStatus::*;
+    if matches!(status, Checkout | Processing | Accepted) {
+        return Ok(());
+    }
+    let message = format!("{} cannot be changed once the order is {status}", T::FIELD);
+    Err(vec![Violation::builtin(
+        format!("/{}", T::FIELD),
+        "order-locked",
+        message,
+    )])
+}
+
+/// Adds `child` or replaces the entry with its id; returns the pointer to it.
+fn upsert<T: Child>(
+    order: &mut Order,
+    mut child: T,
+    new_id: &mut dyn FnMut(&str) -> String,
+) -> Result<String, Vec<Violation>> {
+    children_editable::<T>(order.state.current_status)?;
+    let id = match child.id() {
+        Some(id) => id.to_owned(),
+        None => new_id(T::PREFIX),
+    };
+    child.stamp(id, order);
+    let list = T::list(order);
+    let index = match list.iter().position(|c| c.id() == child.id()) {
+        Some(index) => {
+            list[index] = child;
+            index
+        }
+        None => {
+            list.push(child);
+            list.len() - 1
+        }
+    };
+    Ok(format!("/{}/{index}", T::FIELD))
+}
+
+/// Removes the entry with `id`; returns the pointer to the array.
+fn remove<T: Child>(order: &mut Order, id: &str) -> Result<String, Vec<Violation>> {
+    children_editable::<T>(order.state.current_status)?;
+    let path = format!("/{}", T::FIELD);
+    let list = T::list(order);
+    let Some(index) = list.iter().position(|c| c.id() == Some(id)) else {
+        let message = format!("no entry with id `{id}` in {}", T::FIELD);
+        return Err(vec![Violation::builtin(path, "not-found", message)]);
+    };
+    list.remove(index);
+    Ok(path)
+}
