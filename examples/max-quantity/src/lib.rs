@@ -1,0 +1,109 @@
+//! Example plugin: caps the quantity of every cart line.
+//!
+//! Configuration: `{"maxQuantity": 10}`. A merchant uses it to stop bulk buying of
+//! limited stock; it applies to nested lines too (a bundle's components count on their own).
+
+use ordergate_guest::{Change, Context, Order, Validation, Violation};
+use serde::Deserialize;
+
+/// The merchant's configuration. `maxQuantity` is required: a cap that silently defaults
+/// to "no cap" would hide a typo in the manifest.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Config {
+    /// The largest quantity a single line may have.
+    pub max_quantity: u32,
+}
+
+/// The plugin; all its state is in the call's arguments.
+pub struct MaxQuantity;
+
+impl Validation for MaxQuantity {
+    fn validate(ctx: Context, order: Order, _change: Change) -> Result<(), Vec<Violation>> {
+        // A configuration error refuses the order (at ``) instead of letting it through:
+        // the merchant asked for a check, so an unusable check must be visible.
+        let config: Config = ctx.config().map_err(|e| vec![Violation::from(e)])?;
+        let violations = check(&order, &config);
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(violations)
+        }
+    }
+}
+
+ordergate_guest::export_validation!(MaxQuantity);
+
+/// The rule itself, over plain SDK types so it can be unit-tested natively.
+pub fn check(order: &Order, config: &Config) -> Vec<Violation> {
+    let Some(cart) = &order.cart else {
+        return Vec::new();
+    };
+    let max = i64::from(config.max_quantity);
+    cart.items
+        .iter()
+        .enumerate()
+        // `cart.items` is flattened (top-level lines, then nested ones), so one pass sees
+        // every line; `item_pointer` rebuilds where the line sits in the JSON order.
+        .filter_map(|(index, item)| {
+            let quantity = item.quantity?;
+            (quantity > max).then(|| {
+                Violation::new(
+                    format!("{}/quantity", cart.item_pointer(index)),
+                    "max-quantity-exceeded",
+                    format!("quantity {quantity} exceeds the maximum of {max} per line"),
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ordergate_guest::{Cart, Item};
+
+    fn item(parent: Option<u32>, position: u32, quantity: i64) -> Item {
+        Item {
+            parent,
+            position,
+            quantity: Some(quantity),
+            ..Item::default()
+        }
+    }
+
+    fn order(items: Vec<Item>) -> Order {
+        Order {
+            cart: Some(Cart {
+                items,
+                ..Cart::default()
+            }),
+            ..Order::default()
+        }
+    }
+
+    #[test]
+    fn flags_top_level_and_nested_lines() {
+        let order = order(vec![
+            item(None, 0, 3),
+            item(None, 1, 12),
+            item(Some(0), 0, 1),
+            item(Some(0), 1, 11),
+        ]);
+        let violations = check(&order, &Config { max_quantity: 10 });
+        assert_eq!(violations.len(), 2);
+        assert_eq!(violations[0].path, "/cart/items/1/quantity");
+        assert_eq!(violations[0].code, "max-quantity-exceeded");
+        assert_eq!(
+            violations[0].message,
+            "quantity 12 exceeds the maximum of 10 per line"
+        );
+        assert_eq!(violations[1].path, "/cart/items/0/items/1/quantity");
+    }
+
+    #[test]
+    fn accepts_quantities_at_the_limit() {
+        let order = order(vec![item(None, 0, 10)]);
+        assert!(check(&order, &Config { max_quantity: 10 }).is_empty());
+    }
+}

@@ -1,0 +1,46 @@
+//! The example and test plugins, built as WebAssembly components, for the host's tests.
+//!
+//! The build script compiles every plugin crate once per build of this crate (with the
+//! `plugin` profile, for `wasm32-unknown-unknown`, into `target/plugins`), turns each core
+//! module into a component with `wit-component`, and writes the components to `OUT_DIR`.
+//! The constants below are their absolute paths:
+//!
+//! - [`MAX_QUANTITY`], [`ORGANIZATION_NUMBER`], [`PAYMENT_COVERAGE`]: the example rules;
+//! - [`HOSTILE`]: the misbehaving plugin (`{"behaviour": "loop"}` etc.);
+//! - [`HOSTILE_WASIP2`]: the same plugin built for `wasm32-wasip2`, a component that
+//!   imports WASI, which the host must refuse.
+//!
+//! ```no_run
+//! let bytes = ordergate_test_support::read(ordergate_test_support::MAX_QUANTITY);
+//! assert!(bytes.starts_with(b"\0asm"));
+//! ```
+
+include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));
+
+/// The bytes of the plugin at `path` (one of this crate's constants).
+///
+/// # Panics
+///
+/// If the file cannot be read: the build script wrote it, so that is a broken build.
+pub fn read(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read plugin {path}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_artifact_is_a_component() {
+        assert_eq!(ALL.len(), 5);
+        for (name, path) in ALL {
+            let bytes = read(path);
+            // Magic, then version 0x0d and layer 1: a component, not a core module.
+            assert_eq!(
+                &bytes[..8],
+                b"\0asm\x0d\0\x01\0",
+                "{name} is not a component"
+            );
+        }
+    }
+}
