@@ -1,0 +1,194 @@
+//! What one plugin invocation did: its outcome and what it cost. This is what a plugin
+//! author reads first, so every fault says plainly which limit was hit.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+use wasmtime::Trap;
+
+use super::limits::{MemoryLimitExceeded, TableLimitExceeded};
+
+/// Why a plugin invocation did not produce a usable answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Fault {
+    /// The plugin used up its instruction budget ([`Limits::fuel`](super::Limits::fuel)).
+    FuelExhausted,
+    /// The plugin ran past its wall-clock deadline.
+    Timeout,
+    /// The plugin asked for more linear memory than its cap.
+    MemoryLimit,
+    /// The plugin grew a table beyond its cap.
+    TableLimit,
+    /// The plugin exhausted the wasm call stack (usually unbounded recursion).
+    StackOverflow,
+    /// The plugin returned more than [`Limits::max_result_bytes`](super::Limits::max_result_bytes).
+    ResultTooLarge {
+        /// The size of what it returned, as the limit measures it.
+        bytes: usize,
+    },
+    /// The plugin's answer broke the contract (e.g. a violation path that is not a JSON
+    /// Pointer).
+    InvalidOutput {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The plugin trapped: a panic, an out-of-bounds access, an `unreachable`…
+    Trap {
+        /// The trap as wasmtime describes it.
+        message: String,
+    },
+    /// The host could not run the plugin at all (e.g. the instance pool is exhausted).
+    Unavailable {
+        /// Why.
+        message: String,
+    },
+}
+
+impl Fault {
+    /// A short, stable name of the fault kind, e.g. `fuelExhausted`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::FuelExhausted => "fuelExhausted",
+            Fault::Timeout => "timeout",
+            Fault::MemoryLimit => "memoryLimit",
+            Fault::TableLimit => "tableLimit",
+            Fault::StackOverflow => "stackOverflow",
+            Fault::ResultTooLarge { .. } => "resultTooLarge",
+            Fault::InvalidOutput { .. } => "invalidOutput",
+            Fault::Trap { .. } => "trap",
+            Fault::Unavailable { .. } => "unavailable",
+        }
+    }
+
+    /// Classifies an error raised while instantiating or calling a plugin.
+    pub(crate) fn from_error(err: &wasmtime::Error) -> Fault {
+        if let Some(trap) = err.downcast_ref::<Trap>() {
+            return match trap {
+                Trap::OutOfFuel => Fault::FuelExhausted,
+                Trap::Interrupt => Fault::Timeout,
+                Trap::StackOverflow => Fault::StackOverflow,
+                other => Fault::Trap {
+                    message: other.to_string(),
+                },
+            };
+        }
+        if err.downcast_ref::<MemoryLimitExceeded>().is_some() {
+            return Fault::MemoryLimit;
+        }
+        if err.downcast_ref::<TableLimitExceeded>().is_some() {
+            return Fault::TableLimit;
+        }
+        Fault::Trap {
+            message: format!("{err:#}"),
+        }
+    }
+}
+
+impl Fault {
+    /// Classifies an error raised while creating the instance: limits and traps as in
+    /// [`Fault::from_error`], anything else (an exhausted instance pool) as
+    /// [`Fault::Unavailable`].
+    pub(crate) fn from_instantiate_error(err: &wasmtime::Error) -> Fault {
+        let is_plugin_fault = err.downcast_ref::<Trap>().is_some()
+            || err.downcast_ref::<MemoryLimitExceeded>().is_some()
+            || err.downcast_ref::<TableLimitExceeded>().is_some();
+        if is_plugin_fault {
+            Fault::from_error(err)
+        } else {
+            Fault::Unavailable {
+                message: format!("{err:#}"),
+            }
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::FuelExhausted => f.write_str("instruction budget (fuel) exhausted"),
+            Fault::Timeout => f.write_str("deadline exceeded"),
+            Fault::MemoryLimit => f.write_str("memory limit exceeded"),
+            Fault::TableLimit => f.write_str("table limit exceeded"),
+            Fault::StackOverflow => f.write_str("stack overflow"),
+            Fault::ResultTooLarge { bytes } => write!(f, "result too large ({bytes} bytes)"),
+            Fault::InvalidOutput { reason } => write!(f, "invalid output: {reason}"),
+            Fault::Trap { message } => write!(f, "trap: {message}"),
+            Fault::Unavailable { message } => write!(f, "unavailable: {message}"),
+        }
+    }
+}
+
+/// Severity of a plugin log line, as the plugin chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line a plugin logged through the `log` import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    /// Its severity.
+    pub level: LogLevel,
+    /// Its text (cut to [`MAX_LOG_LINE_BYTES`]).
+    pub message: String,
+}
+
+/// At most this many lines are kept per invocation; the rest are counted, not stored.
+pub const MAX_LOG_LINES: usize = 100;
+/// Longer log lines are cut to this many bytes.
+pub const MAX_LOG_LINE_BYTES: usize = 1024;
+
+/// The bounded log of one invocation.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginLog {
+    /// The kept lines, in order.
+    pub lines: Vec<LogLine>,
+    /// Lines dropped because [`MAX_LOG_LINES`] were already kept.
+    pub dropped: usize,
+}
+
+impl PluginLog {
+    pub(crate) fn push(&mut self, level: LogLevel, mut message: String) {
+        if self.lines.len() >= MAX_LOG_LINES {
+            self.dropped += 1;
+            return;
+        }
+        if message.len() > MAX_LOG_LINE_BYTES {
+            let mut cut = MAX_LOG_LINE_BYTES;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        self.lines.push(LogLine { level, message });
+    }
+}
+
+/// The outcome and cost of one plugin invocation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Run<T> {
+    /// What the plugin answered, or why it could not.
+    pub outcome: Result<T, Fault>,
+    /// Fuel (≈ wasm instructions) consumed.
+    pub fuel_consumed: u64,
+    /// The largest linear memory the plugin had, in bytes.
+    pub memory_peak: usize,
+    /// Time to create the fresh instance.
+    #[serde(with = "crate::trace::micros")]
+    pub instantiate_time: Duration,
+    /// Total time, instantiation included.
+    #[serde(with = "crate::trace::micros")]
+    pub duration: Duration,
+    /// What the plugin logged.
+    pub log: PluginLog,
+}
