@@ -1,0 +1,91 @@
+//! What a mutation did, plugin by plugin: the record a merchant reads to understand why an
+//! order was accepted or refused, and what each plugin cost.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::registry::{InstalledPlugin, OnFault};
+use crate::sandbox::{Fault, PluginKind, PluginLog, Run};
+
+/// Every plugin run of one mutation, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trace {
+    /// How many times the mutation was computed: more than 1 when a concurrent write to
+    /// the same order forced a retry (the trace then shows the last attempt).
+    pub attempts: u32,
+    /// The plugins that ran, in order.
+    pub plugins: Vec<PluginTrace>,
+}
+
+/// One plugin run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginTrace {
+    /// The plugin id.
+    pub plugin: String,
+    /// The installed version that ran.
+    pub version: u32,
+    /// Validation or hook.
+    pub kind: PluginKind,
+    /// What it decided.
+    pub verdict: Verdict,
+    /// Fuel (≈ wasm instructions) consumed.
+    pub fuel_consumed: u64,
+    /// Peak linear memory, bytes.
+    pub memory_peak: usize,
+    /// Time to create the fresh instance.
+    #[serde(with = "micros")]
+    pub instantiate_time: Duration,
+    /// Total time of the run.
+    #[serde(with = "micros")]
+    pub duration: Duration,
+    /// What the plugin logged.
+    pub log: PluginLog,
+}
+
+impl PluginTrace {
+    pub(crate) fn new<T>(plugin: &InstalledPlugin, run: &Run<T>, verdict: Verdict) -> Self {
+        Self {
+            plugin: plugin.manifest.id.clone(),
+            version: plugin.version,
+            kind: plugin.manifest.kind,
+            verdict,
+            fuel_consumed: run.fuel_consumed,
+            memory_peak: run.memory_peak,
+            instantiate_time: run.instantiate_time,
+            duration: run.duration,
+            log: run.log.clone(),
+        }
+    }
+}
+
+/// A plugin's decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "camelCase")]
+pub enum Verdict {
+    /// The validation accepted the order.
+    Accepted,
+    /// The validation refused it with this many violations.
+    Rejected {
+        /// How many.
+        violations: usize,
+    },
+    /// The plugin faulted; `on_fault` says what that meant for the mutation.
+    Faulted {
+        /// What went wrong.
+        fault: Fault,
+        /// The plugin's policy that was applied.
+        on_fault: OnFault,
+    },
+}
+
+/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read in.
+pub(crate) mod micros {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64() * 1e6)
+    }
+}

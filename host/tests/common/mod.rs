@@ -1,0 +1,97 @@
+//! Shared set-up for the host's integration tests: a host with a predictable clock and
+//! ids, the example plugins built by `ordergate-test-support`, and order fixtures.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use ordergate::clock::{SequentialIds, SteppingClock};
+use ordergate::model::{self, NewOrder};
+use ordergate::{Host, PluginKind, PluginManifest, SandboxConfig, Scope};
+use serde_json::{Value, json};
+
+/// A host whose clock starts at 2026-01-01T00:00:00Z and ticks a second per reading,
+/// and whose ids are `o_1`, `p_2`, …
+pub fn host() -> Host {
+    host_with(SandboxConfig::default())
+}
+
+pub fn host_with(config: SandboxConfig) -> Host {
+    Host::builder()
+        .sandbox(config)
+        .clock(Arc::new(SteppingClock::new(
+            UNIX_EPOCH + Duration::from_secs(1_767_225_600),
+        )))
+        .ids(Arc::new(SequentialIds::default()))
+        .build()
+        .expect("host starts")
+}
+
+pub fn scope() -> Scope {
+    Scope::new("norce", "b2c")
+}
+
+/// The bytes of a plugin built by test-support.
+pub fn plugin(path: &str) -> Vec<u8> {
+    ordergate_test_support::read(path)
+}
+
+pub fn manifest(id: &str, subscribe_to: &[&str], config: Value) -> PluginManifest {
+    let mut m = PluginManifest::new(id, PluginKind::Validation);
+    m.subscribe_to = subscribe_to.iter().map(|s| s.to_string()).collect();
+    m.config = config;
+    m
+}
+
+pub fn install(host: &Host, path: &str, manifest: PluginManifest) {
+    host.registry()
+        .install(&scope().tenant, manifest, &plugin(path))
+        .expect("plugin installs");
+}
+
+/// Parses a model value from `json!`, panicking with the model's error if it is wrong.
+pub fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
+    model::from_value(value).unwrap_or_else(|e| panic!("fixture does not parse: {e}"))
+}
+
+/// A new order in SEK with a 250 SEK total and a cart of the given quantities.
+pub fn new_order(quantities: &[i64]) -> NewOrder {
+    from(json!({
+        "currency": "SEK",
+        "country": "SE",
+        "cart": cart(quantities),
+    }))
+}
+
+/// A cart of lines with these quantities, 100 SEK each line, total 250 SEK.
+pub fn cart(quantities: &[i64]) -> Value {
+    let items: Vec<Value> = quantities
+        .iter()
+        .enumerate()
+        .map(|(i, q)| line(i, *q))
+        .collect();
+    json!({
+        "reference": "cart-1",
+        "items": items,
+        "total": { "includingVat": 250.0, "excludingVat": 200.0 },
+    })
+}
+
+/// A realistic cart line.
+pub fn line(i: usize, quantity: i64) -> Value {
+    json!({
+        "id": format!("ci_{i}"),
+        "reference": format!("ref-{i}"),
+        "name": format!("T-Shirt XL, colour {i}"),
+        "sku": format!("A{i:06}"),
+        "productType": "physical",
+        "url": format!("https://example.com/products/A{i:06}"),
+        "imageUrl": format!("https://example.com/products/A{i:06}/images/1"),
+        "quantity": quantity,
+        "unit": "st",
+        "price": { "includingVat": 100.0, "excludingVat": 80.0 },
+        "total": { "includingVat": 100.0 * quantity as f64, "excludingVat": 80.0 * quantity as f64 },
+        "vatRate": 0.25,
+        "attributes": { "colour": i },
+    })
+}
