@@ -21,7 +21,10 @@ fn hostile_host(behaviour: &str, limits: LimitsOverride, on_fault: OnFault) -> o
         &[],
         json!({ "behaviour": behaviour, "when": "attack" }),
     );
-    m.limits = limits;
+    m.limits = LimitsOverride {
+        deadline_ms: limits.deadline_ms.or(m.limits.deadline_ms),
+        ..limits
+    };
     m.on_fault = on_fault;
     install(&host, plugins::HOSTILE, m);
     host

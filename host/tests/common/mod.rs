@@ -36,10 +36,14 @@ pub fn plugin(path: &str) -> Vec<u8> {
     ordergate_test_support::read(path)
 }
 
+/// A validation manifest. Its deadline is 10 s rather than the production 100 ms: tests
+/// run on shared, loaded machines, and only the deadline test itself should depend on
+/// wall-clock speed (fuel still bounds every run deterministically).
 pub fn manifest(id: &str, subscribe_to: &[&str], config: Value) -> PluginManifest {
     let mut m = PluginManifest::new(id, PluginKind::Validation);
     m.subscribe_to = subscribe_to.iter().map(|s| s.to_string()).collect();
     m.config = config;
+    m.limits.deadline_ms = Some(10_000);
     m
 }
 
