@@ -1,0 +1,850 @@
+//! JSON Patch (RFC 6902) for hooks: generic, atomic application, and order patches that
+//! respect the order's read-only fields.
+//!
+//! Hooks (merchant plugins) answer with RFC 6902 operations. The operation types are
+//! [json-patch]'s, re-exported here so that callers need no direct dependency on it.
+//!
+//! # Generic patches: [`apply`]
+//!
+//! [`apply`] applies operations to any JSON value, all or none: when an operation fails, the
+//! document is left exactly as it was and the [`PatchError`] names the failing operation by
+//! its index. json-patch does the work; two places where it is stricter than the RFC are
+//! corrected (see "Corrections" below).
+//!
+//! # Order patches: [`patch_order`]
+//!
+//! [`patch_order`] serializes the order to JSON once, checks and applies the operations in
+//! order, then parses the result back into an [`Order`], so a patched order is always a valid
+//! order ([`PatchRefusal::InvalidOrder`] otherwise). The input order is never modified, which
+//! is what makes the patch atomic: a refused patch simply drops the working copy.
+//!
+//! The checks, in this order:
+//!
+//! 1. **Size.** More than [`MAX_OPERATIONS`] operations are refused before anything else is
+//!    looked at ([`PatchRefusal::TooManyOperations`]): a hostile hook may return thousands.
+//! 2. **Read-only locations**, checked for each operation against the document as it is just
+//!    before that operation (so earlier operations of the same patch count). An operation
+//!    *writes* at its `path` if it is `add`, `remove`, `replace`, `move` or `copy`, and also
+//!    at its `from` if it is `move` (a move removes its source). `test`, and the `from` of
+//!    `copy`, only read, so they may point anywhere. A write is refused
+//!    ([`PatchRefusal::ReadOnly`]) when it is at or under:
+//!    - `/id`, `/merchant`, `/channel`, `/created`, `/lastModified` or `/state/transitions`
+//!      (the host owns them: identity, tenancy, timestamps, status history); or
+//!    - the `id` of an *existing* entity: a cart item at any nesting depth
+//!      (`/cart/items/N/id`, `/cart/items/N/items/M/id`, …), a payment (`/payments/N/id`)
+//!      or a shipping (`/shippings/N/id`). Existing means the entity (`/cart/items/N`,
+//!      `/payments/N`, …) is present just before the operation. A new entity may carry an
+//!      id (`add /cart/items/-` with `{"id": …}`), and an entity added earlier in the same
+//!      patch counts as existing for later operations.
+//! 3. **Writes above a read-only location** (`""`, `/state`, `/cart`, `/cart/items/0`, …)
+//!    are allowed, because hooks legitimately replace whole subtrees. For the fixed
+//!    locations of rule 2 (`/id` … `/state/transitions`), the patch is then refused unless
+//!    after the *whole* patch each such location that some operation wrote above holds the
+//!    same value as before (a missing `transitions` equals an empty one, as in the model).
+//!    The refusal blames the last operation that wrote above the changed location, with
+//!    that location as `path`. Entity ids are deliberately *not* compared: replacing or
+//!    removing a whole item is removing an entity and adding another, which hooks may do,
+//!    so for them the path rule of 2 is the whole rule.
+//! 4. **Application.** An operation that fails as in [`apply`] gives
+//!    [`PatchRefusal::Failed`].
+//! 5. **Validity.** The result must parse as an [`Order`] ([`PatchRefusal::InvalidOrder`],
+//!    whose path names the offending field).
+//!
+//! # Corrections to json-patch
+//!
+//! - **Number equality in `test`.** RFC 6902 §4.6 compares numbers by value, but
+//!   json-patch uses `serde_json::Value`'s equality, for which `1` and `1.0` differ. An
+//!   order's money fields serialize as floats (`100.0`), so a hook testing
+//!   `"value": 100` would fail spuriously. Both functions compare numerically.
+//! - **`move` of the root onto itself** (`from: ""`, `path: ""`) is a no-op by the RFC (the
+//!   `from` is not a *proper* prefix of `path`); json-patch fails it.
+//!
+//! The RFC 6902 and RFC 6901 conformance suites run against this module in
+//! `tests/conformance_patch.rs`.
+//!
+//! [json-patch]: https://docs.rs/json-patch/5
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use jsonptr::index::Index;
+use jsonptr::{Pointer, Token};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{self, ModelError, Order};
+
+pub use json_patch::{
+    AddOperation, CopyOperation, MoveOperation, Patch, PatchOperation, RemoveOperation,
+    ReplaceOperation, TestOperation,
+};
+pub use jsonptr::PointerBuf;
+
+/// The most operations one patch may hold; more are refused unread.
+pub const MAX_OPERATIONS: usize = 1000;
+
+/// Why an operation could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("operation {index} ({op}): {reason}")]
+#[serde(rename_all = "camelCase")]
+pub struct PatchError {
+    /// Index of the failing operation in the patch, from 0.
+    pub index: usize,
+    /// The operation, as `test /a/b` or `move /to from /from` (`""` for the root).
+    pub op: String,
+    /// What went wrong.
+    pub reason: PatchFailure,
+}
+
+/// What went wrong with an operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum PatchFailure {
+    /// A `test` found a different value.
+    #[error("value differs")]
+    ValueDiffers,
+    /// Nothing at `path` (`remove`, `replace`, `test`).
+    #[error("path does not exist")]
+    PathNotFound,
+    /// Nothing at `from` (`move`, `copy`).
+    #[error("`from` does not exist")]
+    FromNotFound,
+    /// `add` (or the adding half of `move`/`copy`) had nowhere to put the value.
+    #[error(
+        "cannot add there: the parent does not exist or is not an object or array, \
+         or the array index is out of range"
+    )]
+    CannotAdd,
+    /// `move` into one of the moved value's own children.
+    #[error("cannot move a value into one of its own children")]
+    MoveIntoItself,
+    /// `remove` of the whole document.
+    #[error("cannot remove the whole document")]
+    RemoveRoot,
+    /// A failure json-patch reports that this module does not know (it may add kinds).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Why [`patch_order`] refused a patch. The order is unchanged in every case.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PatchRefusal {
+    /// An operation writes a read-only location (see the module docs for the rules).
+    #[error("operation {index} ({op}): {path} is read-only")]
+    #[serde(rename_all = "camelCase")]
+    ReadOnly {
+        /// Index of the offending operation, from 0.
+        index: usize,
+        /// The operation, rendered as in [`PatchError::op`].
+        op: String,
+        /// The read-only location written, e.g. `/id` or `/payments/0/id`.
+        path: String,
+    },
+    /// An operation failed to apply.
+    #[error("{0}")]
+    Failed(PatchError),
+    /// The patched document is not a valid order.
+    #[error("the patched order is invalid: {0}")]
+    InvalidOrder(#[serde(serialize_with = "serialize_model_error")] ModelError),
+    /// The patch has more than [`MAX_OPERATIONS`] operations.
+    #[error("{count} operations exceed the limit of {limit}")]
+    TooManyOperations {
+        /// Operations in the patch.
+        count: usize,
+        /// The limit, [`MAX_OPERATIONS`].
+        limit: usize,
+    },
+}
+
+/// `ModelError` is not `Serialize`; the trace wants its path and message.
+fn serialize_model_error<S: serde::Serializer>(
+    err: &ModelError,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut s = serializer.serialize_struct("ModelError", 2)?;
+    s.serialize_field("path", &err.path)?;
+    s.serialize_field("message", &err.message)?;
+    s.end()
+}
+
+/// Applies `ops` to `doc` per RFC 6902, atomically: on error `doc` is unchanged.
+///
+/// Numbers in `test` compare by value (`1` equals `1.0`), as the RFC says.
+pub fn apply(doc: &mut Value, ops: &[PatchOperation]) -> Result<(), PatchError> {
+    // The common case costs what json-patch costs; only a failure that may be one of
+    // json-patch's over-strict verdicts takes the slow path below.
+    let err = match json_patch::patch(doc, ops) {
+        Ok(()) => return Ok(()),
+        Err(err) => err,
+    };
+    if !correctable(&ops[err.operation], &err.kind) {
+        return Err(convert(err.operation, &ops[err.operation], &err.kind));
+    }
+    // Slow path: rewrite the operation json-patch misjudged into an equivalent one it
+    // accepts, and run the (atomic) patch again. Each round fixes a later operation than
+    // the one before (nothing before it changed), so this ends.
+    let mut owned = ops.to_vec();
+    let mut err = err;
+    loop {
+        let index = err.operation;
+        match rewrite(doc, &owned, index) {
+            Some(op) => owned[index] = op,
+            None => return Err(convert(index, &ops[index], &err.kind)),
+        }
+        err = match json_patch::patch(doc, &owned) {
+            Ok(()) => return Ok(()),
+            Err(err) => err,
+        };
+        if !correctable(&owned[err.operation], &err.kind) {
+            return Err(convert(err.operation, &ops[err.operation], &err.kind));
+        }
+    }
+}
+
+/// Whether json-patch's failure may be one of the verdicts this module corrects.
+fn correctable(op: &PatchOperation, kind: &json_patch::PatchErrorKind) -> bool {
+    match op {
+        PatchOperation::Test(_) => matches!(kind, json_patch::PatchErrorKind::TestFailed),
+        PatchOperation::Move(m) => is_root_self_move(m),
+        _ => false,
+    }
+}
+
+/// `move` from `""` to `""`: a no-op by the RFC, an error for json-patch.
+fn is_root_self_move(op: &MoveOperation) -> bool {
+    op.from.is_root() && op.path.is_root()
+}
+
+/// An operation equivalent to `ops[index]` that json-patch accepts, or `None` if the
+/// failure was genuine. `doc` is the document before the patch (json-patch restored it).
+fn rewrite(doc: &Value, ops: &[PatchOperation], index: usize) -> Option<PatchOperation> {
+    match &ops[index] {
+        // Copying the root onto itself is the same no-op, and json-patch accepts it.
+        PatchOperation::Move(m) if is_root_self_move(m) => {
+            Some(PatchOperation::Copy(CopyOperation {
+                from: m.from.clone(),
+                path: m.path.clone(),
+            }))
+        }
+        PatchOperation::Test(t) => {
+            // Replay the operations before the test on a copy (this path is rare: a test
+            // whose numbers differ only in representation) to see the tested value.
+            let mut probe = doc.clone();
+            json_patch::patch_unsafe(&mut probe, &ops[..index]).ok()?;
+            let actual = probe.pointer(t.path.as_str())?;
+            json_equal(actual, &t.value).then(|| {
+                PatchOperation::Test(TestOperation {
+                    path: t.path.clone(),
+                    value: actual.clone(),
+                })
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Applies `ops` to `order` if no operation writes a read-only location, returning the
+/// patched order; see the module docs for the rules. `order` itself is never changed.
+pub fn patch_order(order: &Order, ops: &[PatchOperation]) -> Result<Order, PatchRefusal> {
+    if ops.len() > MAX_OPERATIONS {
+        return Err(PatchRefusal::TooManyOperations {
+            count: ops.len(),
+            limit: MAX_OPERATIONS,
+        });
+    }
+    // The one copy of the order this costs. An `Order` always serializes (string keys,
+    // and serde_json turns non-finite floats into null), but a refusal beats a panic.
+    let mut doc = serde_json::to_value(order).map_err(|e| {
+        PatchRefusal::InvalidOrder(ModelError {
+            path: String::new(),
+            message: e.to_string(),
+        })
+    })?;
+    // For each fixed read-only location, the last operation that wrote above it.
+    let mut above: [Option<usize>; FIXED.len()] = [None; FIXED.len()];
+    for (index, op) in ops.iter().enumerate() {
+        match op {
+            // `test` only reads.
+            PatchOperation::Test(_) => {}
+            // A move removes its source: both ends are written. (A copy's `from` is read.)
+            PatchOperation::Move(m) => {
+                check_write(&doc, index, op, &m.path, &mut above)?;
+                check_write(&doc, index, op, &m.from, &mut above)?;
+            }
+            _ => check_write(&doc, index, op, op.path(), &mut above)?,
+        }
+        // `doc` is our own copy, so there is nothing to undo on failure: no undo stack.
+        apply_one(&mut doc, index, op).map_err(PatchRefusal::Failed)?;
+    }
+    for (loc, writer) in FIXED.iter().zip(above) {
+        let Some(index) = writer else { continue };
+        if !fixed_unchanged(&doc, order, loc) {
+            return Err(PatchRefusal::ReadOnly {
+                index,
+                op: label(&ops[index]),
+                path: pointer_of(loc),
+            });
+        }
+    }
+    model::from_value(doc).map_err(PatchRefusal::InvalidOrder)
+}
+
+/// The host-owned locations of every order, as decoded tokens.
+const FIXED: [&[&str]; 6] = [
+    &["id"],
+    &["merchant"],
+    &["channel"],
+    &["created"],
+    &["lastModified"],
+    &["state", "transitions"],
+];
+
+/// Refuses a write at `ptr` under a read-only location; records writes above fixed ones.
+fn check_write(
+    doc: &Value,
+    index: usize,
+    op: &PatchOperation,
+    ptr: &Pointer,
+    above: &mut [Option<usize>; FIXED.len()],
+) -> Result<(), PatchRefusal> {
+    // Decoded once (`~1` is `/`), so `/a~1b` and the key `a/b` compare equal.
+    let raw: Vec<Token<'_>> = ptr.tokens().collect();
+    let tokens: Vec<Cow<'_, str>> = raw.iter().map(Token::decoded).collect();
+    let refuse = || PatchRefusal::ReadOnly {
+        index,
+        op: label(op),
+        path: ptr.to_string(),
+    };
+    for (loc, writer) in FIXED.iter().zip(above.iter_mut()) {
+        let common = tokens.len().min(loc.len());
+        if tokens[..common]
+            .iter()
+            .zip(&loc[..common])
+            .any(|(a, b)| a != b)
+        {
+            continue;
+        }
+        if tokens.len() >= loc.len() {
+            return Err(refuse());
+        }
+        *writer = Some(index);
+    }
+    if let Some(len) = entity_id_prefix(&tokens)
+        && lookup(doc, &tokens[..len - 1]).is_some()
+    {
+        return Err(refuse());
+    }
+    Ok(())
+}
+
+/// If `tokens` is at or under an entity's `id` (`cart/items/N(/items/M)*/id`,
+/// `payments/N/id`, `shippings/N/id`), the number of tokens up to and including `id`.
+fn entity_id_prefix(tokens: &[Cow<'_, str>]) -> Option<usize> {
+    let first = tokens.first()?;
+    match first.as_ref() {
+        "payments" | "shippings" => (tokens.get(2)? == "id").then_some(3),
+        "cart" if tokens.get(1)? == "items" => {
+            // tokens[at] is an item's index; after it comes `id` or a nested `items`.
+            let mut at = 2;
+            loop {
+                tokens.get(at)?;
+                match tokens.get(at + 1)?.as_ref() {
+                    "id" => return Some(at + 2),
+                    "items" => at += 2,
+                    _ => return None,
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The value at decoded `tokens`, by RFC 6901 rules (no leading zeros, no `-`).
+fn lookup<'v>(doc: &'v Value, tokens: &[Cow<'_, str>]) -> Option<&'v Value> {
+    tokens.iter().try_fold(doc, |value, token| match value {
+        Value::Object(map) => map.get(token.as_ref()),
+        Value::Array(items) => match Index::from_str(token).ok()? {
+            Index::Num(i) => items.get(i),
+            Index::Next => None,
+        },
+        _ => None,
+    })
+}
+
+/// Whether the fixed location `loc` holds in `doc` what it holds in `order`.
+fn fixed_unchanged(doc: &Value, order: &Order, loc: &[&str]) -> bool {
+    let found = loc
+        .iter()
+        .try_fold(doc, |value, key| value.as_object()?.get(*key));
+    let expected = match loc {
+        ["id"] => &order.id,
+        ["merchant"] => &order.merchant,
+        ["channel"] => &order.channel,
+        ["created"] => &order.created,
+        ["lastModified"] => &order.last_modified,
+        _ => {
+            // `transitions` defaults to empty when absent, as the model parses it.
+            let Ok(original) = serde_json::to_value(&order.state.transitions) else {
+                return false;
+            };
+            return match found {
+                None => order.state.transitions.is_empty(),
+                Some(value) => json_equal(value, &original),
+            };
+        }
+    };
+    found.and_then(Value::as_str) == Some(expected.as_str())
+}
+
+/// `/a/b` for decoded tokens `["a", "b"]`.
+fn pointer_of(tokens: &[&str]) -> String {
+    tokens.iter().fold(String::new(), |mut out, token| {
+        out.push('/');
+        out.push_str(&token.replace('~', "~0").replace('/', "~1"));
+        out
+    })
+}
+
+/// Applies one operation to a document nobody else sees (no atomicity needed), with this
+/// module's corrections.
+fn apply_one(doc: &mut Value, index: usize, op: &PatchOperation) -> Result<(), PatchError> {
+    let fail = |reason| PatchError {
+        index,
+        op: label(op),
+        reason,
+    };
+    match op {
+        // Evaluated here rather than by json-patch, to compare numbers by value.
+        PatchOperation::Test(t) => match doc.pointer(t.path.as_str()) {
+            None => Err(fail(PatchFailure::PathNotFound)),
+            Some(actual) if json_equal(actual, &t.value) => Ok(()),
+            Some(_) => Err(fail(PatchFailure::ValueDiffers)),
+        },
+        PatchOperation::Move(m) if is_root_self_move(m) => Ok(()),
+        _ => json_patch::patch_unsafe(doc, std::slice::from_ref(op))
+            .map_err(|e| convert(index, op, &e.kind)),
+    }
+}
+
+/// Turns json-patch's error kind into this module's, worded for the operation.
+fn convert(index: usize, op: &PatchOperation, kind: &json_patch::PatchErrorKind) -> PatchError {
+    use json_patch::PatchErrorKind as Kind;
+    let reason = match kind {
+        Kind::TestFailed => PatchFailure::ValueDiffers,
+        Kind::InvalidFromPointer => PatchFailure::FromNotFound,
+        Kind::CannotMoveInsideItself => PatchFailure::MoveIntoItself,
+        Kind::InvalidPointer => match op {
+            PatchOperation::Add(_) | PatchOperation::Move(_) | PatchOperation::Copy(_) => {
+                PatchFailure::CannotAdd
+            }
+            PatchOperation::Remove(r) if r.path.is_root() => PatchFailure::RemoveRoot,
+            _ => PatchFailure::PathNotFound,
+        },
+        other => PatchFailure::Other(other.to_string()),
+    };
+    PatchError {
+        index,
+        op: label(op),
+        reason,
+    }
+}
+
+/// `replace /a`, `move /to from /from`; the root pointer shows as `""`.
+fn label(op: &PatchOperation) -> String {
+    /// Displays a pointer, quoting the otherwise invisible root.
+    struct Shown<'a>(&'a Pointer);
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            if self.0.is_root() {
+                f.write_str("\"\"")
+            } else {
+                f.write_str(self.0.as_str())
+            }
+        }
+    }
+    match op {
+        PatchOperation::Add(o) => format!("add {}", Shown(&o.path)),
+        PatchOperation::Remove(o) => format!("remove {}", Shown(&o.path)),
+        PatchOperation::Replace(o) => format!("replace {}", Shown(&o.path)),
+        PatchOperation::Move(o) => format!("move {} from {}", Shown(&o.path), Shown(&o.from)),
+        PatchOperation::Copy(o) => format!("copy {} from {}", Shown(&o.path), Shown(&o.from)),
+        PatchOperation::Test(o) => format!("test {}", Shown(&o.path)),
+    }
+}
+
+/// JSON equality as RFC 6902 §4.6 defines it: like `Value`'s, but numbers by value.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => number_equal(x, y),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, a)| y.get(key).is_some_and(|b| json_equal(a, b)))
+        }
+        _ => a == b,
+    }
+}
+
+/// Numeric equality without the rounding of a plain `as f64` on large integers.
+fn number_equal(x: &serde_json::Number, y: &serde_json::Number) -> bool {
+    /// An integer as i128 (covers both i64 and u64), or `None` for a float.
+    fn int(n: &serde_json::Number) -> Option<i128> {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    }
+    /// Whether float `f` is exactly the integer `i`.
+    fn float_is(f: f64, i: i128) -> bool {
+        // 2^127 is exact as f64; beyond it no i128 can match, and `as` would saturate.
+        const LIMIT: f64 = 170_141_183_460_469_231_731_687_303_715_884_105_728.0;
+        f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) && f as i128 == i
+    }
+    match (int(x), int(y)) {
+        (Some(a), Some(b)) => a == b,
+        (Some(a), None) => y.as_f64().is_some_and(|f| float_is(f, a)),
+        (None, Some(b)) => x.as_f64().is_some_and(|f| float_is(f, b)),
+        (None, None) => x.as_f64() == y.as_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Operations from their JSON form, as a hook sends them.
+    fn ops(value: Value) -> Vec<PatchOperation> {
+        serde_json::from_value(value).expect("valid operations")
+    }
+
+    /// A valid order with a state history, two items (one nested), a payment, a shipping.
+    fn order() -> Order {
+        model::from_value(fixture()).expect("valid fixture")
+    }
+
+    fn fixture() -> Value {
+        json!({
+            "id": "o_1", "merchant": "m", "channel": "b2c",
+            "created": "2024-01-01T00:00:00Z", "lastModified": "2024-01-02T00:00:00Z",
+            "state": {"currentStatus": "checkout", "transitions": [
+                {"status": "checkout", "timeStamp": "2024-01-01T00:00:00Z"}
+            ]},
+            "currency": "SEK",
+            "cart": {"items": [
+                {"id": "ci_1", "sku": "A1", "quantity": 2,
+                 "items": [{"id": "ci_2", "sku": "A1-part", "quantity": 1}]},
+                {"id": "ci_3", "sku": "B2", "quantity": 1}
+            ]},
+            "payments": [{"id": "p_1", "amount": 100.0}],
+            "shippings": [{"id": "s_1", "name": "Post"}],
+            "attributes": {"x": 1}
+        })
+    }
+
+    fn read_only(index: usize, op: &str, path: &str) -> PatchRefusal {
+        PatchRefusal::ReadOnly {
+            index,
+            op: op.into(),
+            path: path.into(),
+        }
+    }
+
+    #[test]
+    fn replace_id_is_refused() {
+        let err = patch_order(
+            &order(),
+            &ops(json!([{"op": "replace", "path": "/id", "value": "o_2"}])),
+        )
+        .unwrap_err();
+        assert_eq!(err, read_only(0, "replace /id", "/id"));
+        assert_eq!(
+            err.to_string(),
+            "operation 0 (replace /id): /id is read-only"
+        );
+    }
+
+    #[test]
+    fn remove_transition_is_refused() {
+        let patch = ops(json!([
+            {"op": "test", "path": "/state/transitions/0/status", "value": "checkout"},
+            {"op": "remove", "path": "/state/transitions/0"}
+        ]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(1, "remove /state/transitions/0", "/state/transitions/0")
+        );
+    }
+
+    #[test]
+    fn move_from_payment_id_is_refused_but_copy_from_it_is_not() {
+        let patch = ops(json!([
+            {"op": "move", "from": "/payments/0/id", "path": "/attributes/pid"}
+        ]));
+        let err = patch_order(&order(), &patch).unwrap_err();
+        assert_eq!(
+            err,
+            read_only(
+                0,
+                "move /attributes/pid from /payments/0/id",
+                "/payments/0/id"
+            )
+        );
+        let patch = ops(json!([
+            {"op": "copy", "from": "/payments/0/id", "path": "/attributes/pid"}
+        ]));
+        let patched = patch_order(&order(), &patch).unwrap();
+        assert_eq!(patched.attributes.unwrap()["pid"], json!("p_1"));
+    }
+
+    #[test]
+    fn replacing_the_root_must_keep_read_only_values() {
+        let mut changed = fixture();
+        changed["merchant"] = json!("other");
+        changed["reference"] = json!("r-1");
+        let err = patch_order(
+            &order(),
+            &ops(json!([{"op": "replace", "path": "", "value": changed}])),
+        )
+        .unwrap_err();
+        assert_eq!(err, read_only(0, "replace \"\"", "/merchant"));
+        assert_eq!(
+            err.to_string(),
+            "operation 0 (replace \"\"): /merchant is read-only"
+        );
+
+        let mut kept = fixture();
+        kept["reference"] = json!("r-1");
+        let patched = patch_order(
+            &order(),
+            &ops(json!([{"op": "replace", "path": "", "value": kept}])),
+        )
+        .unwrap();
+        assert_eq!(patched.reference.as_deref(), Some("r-1"));
+        assert_eq!(patched.merchant, "m");
+    }
+
+    #[test]
+    fn replacing_state_must_keep_transitions() {
+        let patch = ops(json!([
+            {"op": "replace", "path": "/state", "value": {"currentStatus": "processing"}}
+        ]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(0, "replace /state", "/state/transitions")
+        );
+        // The same change through the allowed path is fine.
+        let patch = ops(json!([
+            {"op": "replace", "path": "/state/currentStatus", "value": "processing"}
+        ]));
+        let patched = patch_order(&order(), &patch).unwrap();
+        assert_eq!(patched.state.transitions, order().state.transitions);
+    }
+
+    #[test]
+    fn existing_item_ids_are_read_only_new_ones_are_not() {
+        let patch = ops(json!([{"op": "replace", "path": "/cart/items/0/id", "value": "x"}]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(0, "replace /cart/items/0/id", "/cart/items/0/id")
+        );
+        let patch = ops(json!([{"op": "remove", "path": "/cart/items/0/items/0/id"}]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(
+                0,
+                "remove /cart/items/0/items/0/id",
+                "/cart/items/0/items/0/id"
+            )
+        );
+        let patch = ops(json!([{"op": "replace", "path": "/shippings/0/id", "value": "x"}]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(0, "replace /shippings/0/id", "/shippings/0/id")
+        );
+
+        let patch = ops(json!([
+            {"op": "add", "path": "/cart/items/-", "value": {"id": "ci_new", "sku": "C3"}}
+        ]));
+        let patched = patch_order(&order(), &patch).unwrap();
+        let items = patched.cart.unwrap().items.unwrap();
+        assert_eq!(items[2].id.as_deref(), Some("ci_new"));
+
+        // Once added, the item exists: a later operation may not change its id.
+        let patch = ops(json!([
+            {"op": "add", "path": "/cart/items/0", "value": {"id": "ci_new", "sku": "C3"}},
+            {"op": "replace", "path": "/cart/items/0/id", "value": "ci_other"}
+        ]));
+        assert_eq!(
+            patch_order(&order(), &patch).unwrap_err(),
+            read_only(1, "replace /cart/items/0/id", "/cart/items/0/id")
+        );
+        // Other fields of existing items are the hook's to change.
+        let patch = ops(json!([{"op": "replace", "path": "/cart/items/1/quantity", "value": 5}]));
+        let items = patch_order(&order(), &patch)
+            .unwrap()
+            .cart
+            .unwrap()
+            .items
+            .unwrap();
+        assert_eq!(items[1].quantity, Some(5));
+    }
+
+    #[test]
+    fn failing_test_leaves_the_order_untouched() {
+        let original = order();
+        let patch = ops(json!([
+            {"op": "add", "path": "/reference", "value": "r-1"},
+            {"op": "test", "path": "/currency", "value": "EUR"}
+        ]));
+        let err = patch_order(&original, &patch).unwrap_err();
+        assert_eq!(
+            err,
+            PatchRefusal::Failed(PatchError {
+                index: 1,
+                op: "test /currency".into(),
+                reason: PatchFailure::ValueDiffers,
+            })
+        );
+        assert_eq!(
+            err.to_string(),
+            "operation 1 (test /currency): value differs"
+        );
+        assert_eq!(original, order());
+    }
+
+    #[test]
+    fn patch_making_an_invalid_order_is_refused() {
+        let patch = ops(json!([
+            {"op": "replace", "path": "/cart/items/0/quantity", "value": "two"}
+        ]));
+        match patch_order(&order(), &patch).unwrap_err() {
+            PatchRefusal::InvalidOrder(err) => {
+                assert_eq!(err.path, "/cart/items/0/quantity");
+                assert_eq!(err.message, "invalid type: string \"two\", expected i64");
+            }
+            other => panic!("expected InvalidOrder, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn too_many_operations_are_refused_first() {
+        // Even read-only violations are not looked at: the size check comes first.
+        let patch = vec![
+            PatchOperation::Replace(ReplaceOperation {
+                path: PointerBuf::parse("/id").unwrap(),
+                value: json!("x"),
+            });
+            MAX_OPERATIONS + 1
+        ];
+        let err = patch_order(&order(), &patch).unwrap_err();
+        assert_eq!(
+            err,
+            PatchRefusal::TooManyOperations {
+                count: 1001,
+                limit: 1000
+            }
+        );
+        assert_eq!(err.to_string(), "1001 operations exceed the limit of 1000");
+    }
+
+    #[test]
+    fn numbers_compare_by_value_in_test() {
+        // The payment amount serializes as 100.0; a hook may well say 100.
+        let patch = ops(json!([
+            {"op": "test", "path": "/payments/0/amount", "value": 100},
+            {"op": "add", "path": "/reference", "value": "r"}
+        ]));
+        assert!(patch_order(&order(), &patch).is_ok());
+
+        let mut doc = json!({"a": 1.0, "b": [2]});
+        let patch = ops(json!([
+            {"op": "add", "path": "/c", "value": 3},
+            {"op": "test", "path": "/a", "value": 1},
+            {"op": "test", "path": "/b", "value": [2.0]},
+            {"op": "test", "path": "/c", "value": 3.0}
+        ]));
+        apply(&mut doc, &patch).unwrap();
+        assert_eq!(doc, json!({"a": 1.0, "b": [2], "c": 3}));
+
+        let patch = ops(json!([
+            {"op": "add", "path": "/d", "value": 4},
+            {"op": "test", "path": "/a", "value": 1},
+            {"op": "test", "path": "/a", "value": 1.5}
+        ]));
+        let err = apply(&mut doc, &patch).unwrap_err();
+        assert_eq!(err.to_string(), "operation 2 (test /a): value differs");
+        assert_eq!(doc, json!({"a": 1.0, "b": [2], "c": 3}));
+        assert!(!json_equal(
+            &json!(9007199254740993u64),
+            &json!(9007199254740992.0)
+        ));
+        assert!(json_equal(&json!(-3), &json!(-3.0)));
+    }
+
+    #[test]
+    fn apply_is_atomic_and_names_the_failing_operation() {
+        let mut doc = json!({"a": {"b": [1, 2]}});
+        let patch = ops(json!([
+            {"op": "add", "path": "/a/b/-", "value": 3},
+            {"op": "move", "from": "/a/b", "path": "/c"},
+            {"op": "remove", "path": "/a/nope"}
+        ]));
+        let err = apply(&mut doc, &patch).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "operation 2 (remove /a/nope): path does not exist"
+        );
+        assert_eq!(doc, json!({"a": {"b": [1, 2]}}));
+
+        let patch = ops(json!([{"op": "move", "from": "/a", "path": "/a/x"}]));
+        assert_eq!(
+            apply(&mut doc, &patch).unwrap_err().reason,
+            PatchFailure::MoveIntoItself
+        );
+        let patch = ops(json!([{"op": "copy", "from": "/z", "path": "/y"}]));
+        assert_eq!(
+            apply(&mut doc, &patch).unwrap_err().to_string(),
+            "operation 0 (copy /y from /z): `from` does not exist"
+        );
+        // Moving the root onto itself is a no-op by the RFC.
+        let patch = ops(json!([
+            {"op": "add", "path": "/k", "value": true},
+            {"op": "move", "from": "", "path": ""}
+        ]));
+        apply(&mut doc, &patch).unwrap();
+        assert_eq!(doc, json!({"a": {"b": [1, 2]}, "k": true}));
+    }
+
+    #[test]
+    fn refusals_serialize_for_the_trace() {
+        let err = PatchRefusal::InvalidOrder(ModelError {
+            path: "/x".into(),
+            message: "bad".into(),
+        });
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            json!({"kind": "invalidOrder", "path": "/x", "message": "bad"})
+        );
+        let err = PatchRefusal::Failed(PatchError {
+            index: 1,
+            op: "test /a".into(),
+            reason: PatchFailure::ValueDiffers,
+        });
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            json!({"kind": "failed", "index": 1, "op": "test /a", "reason": "valueDiffers"})
+        );
+        assert_eq!(
+            serde_json::to_value(read_only(0, "replace /id", "/id")).unwrap(),
+            json!({"kind": "readOnly", "index": 0, "op": "replace /id", "path": "/id"})
+        );
+    }
+}
