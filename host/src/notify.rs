@@ -1,0 +1,931 @@
+//! Notifications: checking a notification when it is registered, deciding whether it fires
+//! after a committed order change, resolving its invoke template, and building the event.
+//!
+//! A notification fires when the value at its `scope` (a JSON Pointer into the order) differs
+//! between the order before and after a committed change, and the new value is valid under its
+//! JSON Schema (draft 2020-12). Scopes inside arrays are not supported (spec 000): see
+//! [`check`] for the exact rule.
+//!
+//! Schemas are compiled once, by a [`SchemaCache`] shared by every order, so deciding whether
+//! 100 notifications fire costs a few microseconds (see [`SchemaCache`]).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use jsonschema::{Draft, Validator};
+use serde_json::Value;
+
+use crate::events::{EventPayload, EventStatus, NotificationEvent};
+use crate::model::{BodyVersion, Notification};
+
+/// Why a notification cannot be registered. Each message says what is wrong and with what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotificationError {
+    /// No `scope`.
+    #[error(
+        "scope is missing: it must be a JSON Pointer into the order, e.g. \"/state/currentStatus\""
+    )]
+    MissingScope,
+    /// `scope` is the empty pointer, i.e. the whole order, which changes on every commit.
+    #[error("scope is empty: it must point inside the order, e.g. \"/state/currentStatus\"")]
+    EmptyScope,
+    /// `scope` is not an RFC 6901 JSON Pointer.
+    #[error("scope {scope:?} is not a valid JSON Pointer: {reason}")]
+    InvalidScope {
+        /// The scope given.
+        scope: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `scope` points inside an array of the order.
+    #[error("scope {scope:?} is inside an array, which notifications do not support")]
+    ScopeInArray {
+        /// The scope given.
+        scope: String,
+    },
+    /// No `schema`.
+    #[error(
+        "schema is missing: it must be a JSON Schema (draft 2020-12), e.g. {{\"const\":\"completed\"}}"
+    )]
+    MissingSchema,
+    /// `schema` does not compile as a draft 2020-12 JSON Schema.
+    #[error("schema is not a valid JSON Schema (draft 2020-12): {0}")]
+    InvalidSchema(String),
+    /// No `reference`, or an empty one (spec 002 requires a non-empty reference).
+    #[error("reference is missing or empty: events are tracked by it")]
+    MissingReference,
+    /// No `invoke`, or an empty one.
+    #[error("invoke is missing or empty: it must be the URL to call when the notification fires")]
+    MissingInvoke,
+    /// `invoke` is not a well-formed template.
+    #[error("invoke {invoke:?} is not a valid template: {reason}")]
+    InvalidInvoke {
+        /// The template given.
+        invoke: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `delay` is negative.
+    #[error("delay {0} is negative: it must be a number of milliseconds, 0 or more")]
+    NegativeDelay(i32),
+}
+
+/// Array fields of the order model, as pointer token paths from the order root. A scope that
+/// goes *through* one of them (any token after it) is inside an array. Everything nested in
+/// these (cart item `items`/`discounts`, payment `actions`, shipping `addons`, …) is inside
+/// one of them already, so the list is complete for the model.
+const ARRAY_FIELDS: &[&[&str]] = &[
+    &["shippings"],
+    &["payments"],
+    &["consents"],
+    &["validations"],
+    &["hooks"],
+    &["notifications"],
+    &["state", "transitions"],
+    &["cart", "items"],
+    &["cart", "discounts"],
+];
+
+/// Checks a notification before it is registered on an order.
+///
+/// - `scope` is present, non-empty, a valid JSON Pointer, and not inside an array of the
+///   order. The rule: a scope whose path goes through one of the order's array fields
+///   (`shippings`, `payments`, `consents`, `validations`, `hooks`, `notifications`,
+///   `state/transitions`, `cart/items`, `cart/discounts`, and so everything nested in them,
+///   such as an item's `items` or `discounts`) is refused, e.g. `/payments/0/state`. A scope
+///   naming the array itself (`/payments`) is accepted: its value is the whole array, and a
+///   change to any element is a change of that value. Free-form `attributes` can hold arrays
+///   the model does not know about; [`fires`] refuses to look through those at run time.
+/// - `schema` is present and compiles as a draft 2020-12 JSON Schema (into `schemas`, so the
+///   first evaluation does not pay for it).
+/// - `reference` and `invoke` are present and non-empty, and `invoke` is a well-formed
+///   template (balanced braces, known placeholders; their values are resolved when it fires).
+/// - `delay`, when present, is 0 or more.
+pub fn check(n: &Notification, schemas: &SchemaCache) -> Result<(), NotificationError> {
+    let scope = n.scope.as_deref().ok_or(NotificationError::MissingScope)?;
+    let tokens = scope_tokens(scope)?;
+    if goes_through_array(&tokens) {
+        return Err(NotificationError::ScopeInArray {
+            scope: scope.to_owned(),
+        });
+    }
+    let schema = n.schema.as_ref().ok_or(NotificationError::MissingSchema)?;
+    schemas
+        .get(schema)
+        .map_err(NotificationError::InvalidSchema)?;
+    if n.reference.as_deref().is_none_or(str::is_empty) {
+        return Err(NotificationError::MissingReference);
+    }
+    let invoke = n
+        .invoke
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(NotificationError::MissingInvoke)?;
+    parse_template(invoke).map_err(|reason| NotificationError::InvalidInvoke {
+        invoke: invoke.to_owned(),
+        reason,
+    })?;
+    if let Some(delay) = n.delay.filter(|d| *d < 0) {
+        return Err(NotificationError::NegativeDelay(delay));
+    }
+    Ok(())
+}
+
+/// The decoded tokens of a scope, or why it is not a usable pointer.
+fn scope_tokens(scope: &str) -> Result<Vec<String>, NotificationError> {
+    if scope.is_empty() {
+        return Err(NotificationError::EmptyScope);
+    }
+    let ptr = jsonptr::Pointer::parse(scope).map_err(|e| NotificationError::InvalidScope {
+        scope: scope.to_owned(),
+        reason: match e {
+            jsonptr::ParseError::NoLeadingSlash => "it must start with \"/\"".to_owned(),
+            _ => {
+                let at = bad_tilde(scope).unwrap_or(0);
+                format!("\"~\" at byte {at} must be followed by \"0\" or \"1\"")
+            }
+        },
+    })?;
+    Ok(ptr.tokens().map(|t| t.decoded().into_owned()).collect())
+}
+
+/// Byte offset of the first `~` not followed by `0` or `1`.
+fn bad_tilde(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| b[i] == b'~' && !matches!(b.get(i + 1), Some(b'0' | b'1')))
+}
+
+/// Whether the token path goes through one of the order's array fields.
+fn goes_through_array(tokens: &[String]) -> bool {
+    ARRAY_FIELDS
+        .iter()
+        .any(|field| tokens.len() > field.len() && field.iter().zip(tokens).all(|(f, t)| f == t))
+}
+
+/// Structural hash of a schema → the schemas with that hash and their validators.
+type Buckets = HashMap<u64, Vec<(Value, Arc<Validator>)>>;
+
+/// Compiled JSON Schemas, shared by all orders: each distinct schema is compiled once.
+///
+/// Draft 2020-12 is used for schemas without `$schema` (the spec's draft), and nothing is
+/// ever fetched: a `$ref` to anything outside the schema (other than the drafts' own
+/// meta-schemas, which jsonschema ships) fails to compile.
+///
+/// ## Key
+/// Looking a schema up must be cheap, because [`fires`] looks one up for every notification
+/// whose scope changed. Serializing the schema to canonical JSON text on every lookup would
+/// allocate and format each time, so the cache is keyed by a structural hash of the
+/// `serde_json::Value` (computed by walking it, no allocation; object members are combined
+/// order-independently so the key does not depend on member order, whether or not serde_json's
+/// `preserve_order` is enabled somewhere in the build), and each bucket keeps the schema
+/// values beside their validators so a hash collision is resolved by comparing values
+/// (`Value` equality), never by returning another schema's validator. The alternative, holding
+/// the validator on the notification, would put non-serializable state into the order model.
+///
+/// Schemas come from merchants' notifications, so the cache is bounded: past
+/// [`SchemaCache::MAX_ENTRIES`] distinct schemas it is emptied and refilled on demand.
+pub struct SchemaCache {
+    entries: RwLock<Buckets>,
+}
+
+impl Default for SchemaCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for SchemaCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaCache")
+            .field("schemas", &self.len())
+            .finish()
+    }
+}
+
+impl SchemaCache {
+    /// Distinct schemas kept before the cache is emptied.
+    pub const MAX_ENTRIES: usize = 10_000;
+
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Number of compiled schemas held.
+    pub fn len(&self) -> usize {
+        self.read().values().map(Vec::len).sum()
+    }
+
+    /// Whether no schema is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The compiled validator for `schema`, compiling it on first use; the error is
+    /// jsonschema's message for a schema that does not compile.
+    pub fn get(&self, schema: &Value) -> Result<Arc<Validator>, String> {
+        let key = structural_hash(schema);
+        if let Some(found) = self.lookup(key, schema) {
+            return Ok(found);
+        }
+        // Compile outside the lock: compiling takes far longer than a lookup, and two threads
+        // compiling the same new schema at once only waste a little work.
+        let validator = Arc::new(
+            jsonschema::options()
+                .with_draft(Draft::Draft202012)
+                .offline()
+                .build(schema)
+                .map_err(|e| e.to_string())?,
+        );
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        let bucket = entries.entry(key).or_default();
+        if let Some((_, v)) = bucket.iter().find(|(s, _)| s == schema) {
+            return Ok(Arc::clone(v));
+        }
+        bucket.push((schema.clone(), Arc::clone(&validator)));
+        let count: usize = entries.values().map(Vec::len).sum();
+        if count > Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        Ok(validator)
+    }
+
+    fn lookup(&self, key: u64, schema: &Value) -> Option<Arc<Validator>> {
+        self.read()
+            .get(&key)?
+            .iter()
+            .find(|(s, _)| s == schema)
+            .map(|(_, v)| Arc::clone(v))
+    }
+
+    // The map is only ever changed by complete inserts and clears, so a lock poisoned by a
+    // panicking thread still holds a consistent map.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Buckets> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Hash of a JSON value's structure and content; object members combine order-independently.
+fn structural_hash(value: &Value) -> u64 {
+    let mut h = Fnv::default();
+    hash_value(value, &mut h);
+    h.finish()
+}
+
+/// FNV-1a: a few instructions per byte and nothing to set up, against SipHash's setup per
+/// hasher (one per object member here). Its weaker mixing is harmless: the key only picks a
+/// bucket, and the bucket compares schema values.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+fn hash_value<H: Hasher>(value: &Value, h: &mut H) {
+    match value {
+        Value::Null => 0u8.hash(h),
+        Value::Bool(b) => (1u8, b).hash(h),
+        Value::Number(n) => (2u8, n).hash(h),
+        Value::String(s) => (3u8, s).hash(h),
+        Value::Array(a) => {
+            (4u8, a.len()).hash(h);
+            for v in a {
+                hash_value(v, h);
+            }
+        }
+        Value::Object(o) => {
+            // Sum of per-member hashes: independent of member order.
+            let mut sum = 0u64;
+            for (k, v) in o {
+                let mut m = Fnv::default();
+                k.hash(&mut m);
+                hash_value(v, &mut m);
+                sum = sum.wrapping_add(m.finish());
+            }
+            (5u8, o.len(), sum).hash(h);
+        }
+    }
+}
+
+/// Whether `n` fires for a committed change from `before` to `after` (the order as JSON):
+/// the value at its scope differs (a value appearing, disappearing or changing), and the new
+/// value exists and is valid under its schema. A scope that disappears does not fire: there
+/// is no value for the schema to accept.
+///
+/// Errors when the notification has no usable scope or schema (it should have passed
+/// [`check`]), or when the scope goes through an array found in the order (free-form
+/// `attributes`).
+pub fn fires(
+    n: &Notification,
+    before: &Value,
+    after: &Value,
+    schemas: &SchemaCache,
+) -> Result<bool, String> {
+    let scope = n.scope.as_deref().ok_or("notification has no scope")?;
+    let Some(new) = at_scope(after, scope)? else {
+        return Ok(false);
+    };
+    if at_scope(before, scope)? == Some(new) {
+        return Ok(false);
+    }
+    // Only notifications whose value changed reach the schema, so most changes never pay
+    // for the cache lookup.
+    let schema = n.schema.as_ref().ok_or("notification has no schema")?;
+    let validator = schemas
+        .get(schema)
+        .map_err(|e| format!("schema is not a valid JSON Schema (draft 2020-12): {e}"))?;
+    Ok(validator.is_valid(new))
+}
+
+/// The value at `scope`, `None` when absent; refuses to index into arrays (scopes inside
+/// arrays are unsupported, and an index would name a different element after an insertion).
+///
+/// The pointer was validated by [`check`] (with jsonptr); walking it by splitting on `/` here
+/// skips a second validation on every evaluation, which is most of the cost of a notification
+/// whose scope did not change. `~1` and `~0` are decoded as RFC 6901 says (in that order).
+fn at_scope<'v>(root: &'v Value, scope: &str) -> Result<Option<&'v Value>, String> {
+    let Some(path) = scope.strip_prefix('/') else {
+        return Err(format!("scope {scope:?} is not a valid JSON Pointer"));
+    };
+    let mut current = root;
+    for raw in path.split('/') {
+        let token: std::borrow::Cow<'_, str> = if raw.contains('~') {
+            raw.replace("~1", "/").replace("~0", "~").into()
+        } else {
+            raw.into()
+        };
+        current = match current {
+            Value::Object(map) => match map.get(token.as_ref()) {
+                Some(v) => v,
+                None => return Ok(None),
+            },
+            Value::Array(_) => {
+                return Err(format!(
+                    "scope {scope:?} is inside an array, which notifications do not support"
+                ));
+            }
+            _ => return Ok(None),
+        };
+    }
+    Ok(Some(current))
+}
+
+/// A placeholder of an invoke template.
+#[derive(Debug, PartialEq)]
+enum Placeholder<'t> {
+    /// `{order_id}` or `{order.<path>}`: a path in the order.
+    Order(Vec<&'t str>),
+    /// `{configuration.adapter.<path>}`: a path in the adapter's configuration.
+    Config(Vec<&'t str>),
+}
+
+/// A piece of an invoke template.
+#[derive(Debug, PartialEq)]
+enum Part<'t> {
+    Text(&'t str),
+    /// The placeholder and its text between the braces (for messages).
+    Slot(Placeholder<'t>, &'t str),
+}
+
+/// Splits a template into text and placeholders, or says why it is malformed.
+fn parse_template(template: &str) -> Result<Vec<Part<'_>>, String> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    let mut offset = 0;
+    while !rest.is_empty() {
+        let open = rest.find('{');
+        let close = rest.find('}');
+        if let Some(c) = close
+            && open.is_none_or(|o| c < o)
+        {
+            return Err(format!("unbalanced \"}}\" at byte {}", offset + c));
+        }
+        let Some(o) = open else {
+            parts.push(Part::Text(rest));
+            break;
+        };
+        let Some(c) = close else {
+            return Err(format!("unbalanced \"{{\" at byte {}", offset + o));
+        };
+        let inner = &rest[o + 1..c];
+        if let Some(nested) = inner.find('{') {
+            return Err(format!(
+                "unbalanced \"{{\" at byte {}",
+                offset + o + 1 + nested
+            ));
+        }
+        if o > 0 {
+            parts.push(Part::Text(&rest[..o]));
+        }
+        parts.push(Part::Slot(placeholder(inner)?, inner));
+        offset += c + 1;
+        rest = &rest[c + 1..];
+    }
+    Ok(parts)
+}
+
+fn placeholder(inner: &str) -> Result<Placeholder<'_>, String> {
+    fn path(p: &str) -> Option<Vec<&str>> {
+        let segments: Vec<&str> = p.split('.').collect();
+        segments.iter().all(|s| !s.is_empty()).then_some(segments)
+    }
+    let parsed = if inner == "order_id" {
+        Some(Placeholder::Order(vec!["id"]))
+    } else if let Some(p) = inner.strip_prefix("configuration.adapter.") {
+        path(p).map(Placeholder::Config)
+    } else if let Some(p) = inner.strip_prefix("order.") {
+        path(p).map(Placeholder::Order)
+    } else {
+        None
+    };
+    parsed.ok_or_else(|| {
+        format!(
+            "unknown placeholder {{{inner}}}: expected {{order_id}}, {{order.<path>}} or \
+             {{configuration.adapter.<path>}}"
+        )
+    })
+}
+
+/// Resolves an invoke template: `{order_id}` and `{order.<dotted path>}` from the order JSON,
+/// `{configuration.adapter.<dotted path>}` from the adapter's configuration. Strings are
+/// inserted as they are, numbers and booleans as their JSON text; a path through an array
+/// takes a numeric segment as an index. An absent value, `null`, an object or an array is an
+/// error naming the placeholder, as are unbalanced braces and unknown placeholders.
+pub fn resolve_invoke(
+    template: &str,
+    order: &Value,
+    adapter_config: Option<&Value>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 32);
+    for part in parse_template(template)? {
+        let (placeholder, raw) = match part {
+            Part::Text(t) => {
+                out.push_str(t);
+                continue;
+            }
+            Part::Slot(p, raw) => (p, raw),
+        };
+        let unresolved = |why: String| format!("unresolved placeholder {{{raw}}}: {why}");
+        let (root, segments, what) = match &placeholder {
+            Placeholder::Order(s) => (order, s, "order"),
+            Placeholder::Config(s) => match adapter_config {
+                Some(config) => (config, s, "adapter configuration"),
+                None => return Err(unresolved("there is no adapter configuration".into())),
+            },
+        };
+        let dotted = segments.join(".");
+        let value =
+            walk(root, segments).ok_or_else(|| unresolved(format!("{what} has no {dotted:?}")))?;
+        match value {
+            Value::String(s) => out.push_str(s),
+            Value::Number(n) => out.push_str(&n.to_string()),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Null => return Err(unresolved(format!("{what} {dotted:?} is null"))),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(unresolved(format!(
+                    "{what} {dotted:?} is an {}, not a string, number or boolean",
+                    if value.is_array() { "array" } else { "object" }
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn walk<'v>(root: &'v Value, segments: &[&str]) -> Option<&'v Value> {
+    segments.iter().try_fold(root, |v, s| match v {
+        Value::Object(map) => map.get(*s),
+        Value::Array(items) => items.get(s.parse::<usize>().ok()?),
+        _ => None,
+    })
+}
+
+/// Where an event comes from: its id and time, and the order change's merchant, channel and
+/// order.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSource<'a> {
+    /// Event id (unique over all merchants).
+    pub id: &'a str,
+    /// When the event was created (the commit's time).
+    pub created: SystemTime,
+    /// Merchant of the order.
+    pub merchant: &'a str,
+    /// Channel of the order.
+    pub channel: &'a str,
+    /// Id of the order.
+    pub order_id: &'a str,
+}
+
+/// Builds the event of a notification that fired (spec 002 plus ordergate's extensions).
+///
+/// - `notification`: as it was on the order (or a hook's trigger converted to a
+///   notification); it becomes `payload.notification`, and its reference, adapter and
+///   description are copied to the event.
+/// - `order`: the order JSON at that moment. It becomes `payload.order` in the body version
+///   the notification asks for (`v0` when none). The spec pages document one order body, so
+///   `v0` and `v1` are both the model serialized as is; the version is recorded on the event.
+/// - `invoke`: the result of [`resolve_invoke`]. `Ok(url)` becomes `invoke`; `Err(e)` becomes
+///   `error` with no `invoke`: the event is still recorded, so the failure is visible in the
+///   event list rather than lost.
+/// - `dueAt` is `created` plus the notification's `delay` in milliseconds (negative or absent
+///   delays count as 0).
+pub fn event(
+    source: &EventSource<'_>,
+    notification: &Notification,
+    order: &Value,
+    invoke: Result<String, String>,
+) -> NotificationEvent {
+    let delay = Duration::from_millis(u64::try_from(notification.delay.unwrap_or(0)).unwrap_or(0));
+    let due = source.created.checked_add(delay).unwrap_or(source.created);
+    let (invoke, error) = match invoke {
+        Ok(url) => (Some(url), None),
+        Err(e) => (None, Some(e)),
+    };
+    NotificationEvent {
+        id: source.id.to_owned(),
+        created_at: humantime::format_rfc3339_micros(source.created).to_string(),
+        merchant: source.merchant.to_owned(),
+        channel: source.channel.to_owned(),
+        order_id: source.order_id.to_owned(),
+        adapter_id: notification.adapter_id.clone(),
+        reference: notification.reference.clone().unwrap_or_default(),
+        description: notification.description.clone(),
+        payload: EventPayload {
+            notification: notification.clone(),
+            order: order.clone(),
+        },
+        attempts: Vec::new(),
+        version: notification.version.unwrap_or(BodyVersion::V0),
+        invoke,
+        error,
+        due_at: humantime::format_rfc3339_micros(due).to_string(),
+        status: EventStatus::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const INVOKE: &str =
+        "{configuration.adapter.internalUrl}/api/v1/callbacks/orders/{order.id}/specific-callback";
+
+    /// The spec's example notification (000).
+    fn example() -> Notification {
+        crate::model::from_value(json!({
+            "id": "ocGooDddTOjKOuFmNnkEozEpfuTh",
+            "adapterId": "jetshop_adapter",
+            "reference": "PuXCudQEiWTOHvquGGolFUVOuy",
+            "description": "Export payment information to Jetshop when order has been completed.",
+            "scope": "/state/currentStatus",
+            "schema": {"const": "completed"},
+            "invoke": INVOKE,
+            "version": "v0",
+            "delay": 0
+        }))
+        .unwrap()
+    }
+
+    fn err(n: &Notification) -> String {
+        check(n, &SchemaCache::new()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn check_accepts_the_example() {
+        let cache = SchemaCache::new();
+        check(&example(), &cache).unwrap();
+        assert_eq!(cache.len(), 1);
+        let n = Notification {
+            scope: Some("/payments".into()),
+            ..example()
+        };
+        check(&n, &cache).unwrap();
+    }
+
+    #[test]
+    fn check_errors() {
+        let with = |f: &dyn Fn(&mut Notification)| {
+            let mut n = example();
+            f(&mut n);
+            err(&n)
+        };
+        assert_eq!(
+            with(&|n| n.scope = None),
+            "scope is missing: it must be a JSON Pointer into the order, e.g. \"/state/currentStatus\""
+        );
+        assert_eq!(
+            with(&|n| n.scope = Some(String::new())),
+            "scope is empty: it must point inside the order, e.g. \"/state/currentStatus\""
+        );
+        assert_eq!(
+            with(&|n| n.scope = Some("state/currentStatus".into())),
+            "scope \"state/currentStatus\" is not a valid JSON Pointer: it must start with \"/\""
+        );
+        assert_eq!(
+            with(&|n| n.scope = Some("/attributes/a~2b".into())),
+            "scope \"/attributes/a~2b\" is not a valid JSON Pointer: \"~\" at byte 13 must be followed by \"0\" or \"1\""
+        );
+        for scope in [
+            "/payments/0/state",
+            "/shippings/0",
+            "/consents/-",
+            "/validations/0/url",
+            "/hooks/0",
+            "/notifications/0/scope",
+            "/state/transitions/0/status",
+            "/cart/items/0/quantity",
+            "/cart/items/0/items/1/sku",
+            "/cart/discounts/0/value",
+        ] {
+            assert_eq!(
+                with(&|n| n.scope = Some(scope.into())),
+                format!("scope {scope:?} is inside an array, which notifications do not support")
+            );
+        }
+        assert_eq!(
+            with(&|n| n.schema = None),
+            "schema is missing: it must be a JSON Schema (draft 2020-12), e.g. {\"const\":\"completed\"}"
+        );
+        assert_eq!(
+            with(&|n| n.schema = Some(json!({"type": "strin"}))),
+            "schema is not a valid JSON Schema (draft 2020-12): \"strin\" is not valid under any of the schemas listed in the 'anyOf' keyword"
+        );
+        assert_eq!(
+            with(&|n| n.schema = Some(json!({"$ref": "https://example.com/s.json"}))),
+            "schema is not a valid JSON Schema (draft 2020-12): Resource 'https://example.com/s.json' is not present in a registry and retrieving it failed: Retrieval is disabled, cannot fetch https://example.com/s.json"
+        );
+        assert_eq!(
+            with(&|n| n.reference = None),
+            "reference is missing or empty: events are tracked by it"
+        );
+        assert_eq!(
+            with(&|n| n.reference = Some(String::new())),
+            "reference is missing or empty: events are tracked by it"
+        );
+        assert_eq!(
+            with(&|n| n.invoke = Some(String::new())),
+            "invoke is missing or empty: it must be the URL to call when the notification fires"
+        );
+        assert_eq!(
+            with(&|n| n.invoke = Some("https://x/{order.id".into())),
+            "invoke \"https://x/{order.id\" is not a valid template: unbalanced \"{\" at byte 10"
+        );
+        assert_eq!(
+            with(&|n| n.invoke = Some("https://x/{orderid}".into())),
+            "invoke \"https://x/{orderid}\" is not a valid template: unknown placeholder {orderid}: expected {order_id}, {order.<path>} or {configuration.adapter.<path>}"
+        );
+        assert_eq!(
+            with(&|n| n.delay = Some(-1)),
+            "delay -1 is negative: it must be a number of milliseconds, 0 or more"
+        );
+    }
+
+    fn order(status: &str) -> Value {
+        json!({
+            "id": "o_1",
+            "state": {"currentStatus": status},
+            "cart": {"reference": "c-9", "items": [{"sku": "A"}]},
+            "attributes": {"list": [1, 2]}
+        })
+    }
+
+    #[test]
+    fn fires_on_change_matching_schema() {
+        let cache = SchemaCache::new();
+        let n = example();
+        assert_eq!(
+            fires(&n, &order("accepted"), &order("completed"), &cache),
+            Ok(true)
+        );
+        // Unchanged.
+        assert_eq!(
+            fires(&n, &order("completed"), &order("completed"), &cache),
+            Ok(false)
+        );
+        // Changed, but the new value does not match.
+        assert_eq!(
+            fires(&n, &order("checkout"), &order("accepted"), &cache),
+            Ok(false)
+        );
+        // Scope disappears.
+        assert_eq!(
+            fires(&n, &order("completed"), &json!({"id": "o_1"}), &cache),
+            Ok(false)
+        );
+        // Scope appears with a matching value.
+        assert_eq!(
+            fires(&n, &json!({"id": "o_1"}), &order("completed"), &cache),
+            Ok(true)
+        );
+        assert_eq!(cache.len(), 1);
+        let escaped = Notification {
+            scope: Some("/attributes/a~1b~0c".into()),
+            schema: Some(json!({"type": "integer"})),
+            ..example()
+        };
+        let with_attr = |v: Value| json!({"attributes": {"a/b~c": v}});
+        assert_eq!(
+            fires(&escaped, &with_attr(json!(1)), &with_attr(json!(2)), &cache),
+            Ok(true)
+        );
+        assert_eq!(
+            fires(
+                &escaped,
+                &with_attr(json!(1)),
+                &with_attr(json!("2")),
+                &cache
+            ),
+            Ok(false)
+        );
+        let through_attr_array = Notification {
+            scope: Some("/attributes/list/0".into()),
+            ..example()
+        };
+        assert_eq!(
+            fires(&through_attr_array, &order("a"), &order("b"), &cache),
+            Err("scope \"/attributes/list/0\" is inside an array, which notifications do not support".into())
+        );
+    }
+
+    #[test]
+    fn schema_cache_keys_by_content() {
+        let cache = SchemaCache::new();
+        let a = cache
+            .get(&json!({"type": "string", "minLength": 2}))
+            .unwrap();
+        let b = cache
+            .get(&json!({"minLength": 2, "type": "string"}))
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        let c = cache
+            .get(&json!({"type": "string", "minLength": 3}))
+            .unwrap();
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(cache.len(), 2);
+        assert_eq!(
+            structural_hash(&json!({"a": 1, "b": [true, null]})),
+            structural_hash(&json!({"b": [true, null], "a": 1}))
+        );
+        // Draft 2020-12 without `$schema`: `prefixItems` is a 2020-12 keyword.
+        let v = cache
+            .get(&json!({"prefixItems": [{"type": "integer"}]}))
+            .unwrap();
+        assert!(!v.is_valid(&json!(["x"])));
+    }
+
+    #[test]
+    fn resolves_the_spec_example() {
+        let config = json!({"internalUrl": "https://jetshop.internal"});
+        assert_eq!(
+            resolve_invoke(INVOKE, &order("completed"), Some(&config)).unwrap(),
+            "https://jetshop.internal/api/v1/callbacks/orders/o_1/specific-callback"
+        );
+        assert_eq!(
+            resolve_invoke(
+                "https://x/{order_id}/{order.cart.reference}?n={configuration.adapter.n}&b={configuration.adapter.b}",
+                &order("completed"),
+                Some(&json!({"n": 3, "b": false}))
+            )
+            .unwrap(),
+            "https://x/o_1/c-9?n=3&b=false"
+        );
+        assert_eq!(resolve_invoke("plain", &json!({}), None).unwrap(), "plain");
+    }
+
+    #[test]
+    fn invoke_errors() {
+        let o = order("completed");
+        let cfg = json!({"internalUrl": "https://jetshop.internal", "nested": {"x": null}});
+        let e = |t: &str, c: Option<&Value>| resolve_invoke(t, &o, c).unwrap_err();
+        assert_eq!(
+            e(INVOKE, Some(&json!({}))),
+            "unresolved placeholder {configuration.adapter.internalUrl}: adapter configuration has no \"internalUrl\""
+        );
+        assert_eq!(
+            e(INVOKE, None),
+            "unresolved placeholder {configuration.adapter.internalUrl}: there is no adapter configuration"
+        );
+        assert_eq!(
+            e("{order.reference}", Some(&cfg)),
+            "unresolved placeholder {order.reference}: order has no \"reference\""
+        );
+        assert_eq!(
+            e("{order.cart}", None),
+            "unresolved placeholder {order.cart}: order \"cart\" is an object, not a string, number or boolean"
+        );
+        assert_eq!(
+            e("{order.cart.items}", None),
+            "unresolved placeholder {order.cart.items}: order \"cart.items\" is an array, not a string, number or boolean"
+        );
+        assert_eq!(
+            e("{configuration.adapter.nested.x}", Some(&cfg)),
+            "unresolved placeholder {configuration.adapter.nested.x}: adapter configuration \"nested.x\" is null"
+        );
+        assert_eq!(e("a}b", None), "unbalanced \"}\" at byte 1");
+        assert_eq!(e("{order.id", None), "unbalanced \"{\" at byte 0");
+        assert_eq!(e("{order.{id}}", None), "unbalanced \"{\" at byte 7");
+        assert_eq!(
+            e("{a}{order.id}}", None),
+            "unknown placeholder {a}: expected {order_id}, {order.<path>} or {configuration.adapter.<path>}"
+        );
+        assert_eq!(e("{order.id}}", None), "unbalanced \"}\" at byte 10");
+        assert_eq!(
+            e("{order..id}", None),
+            "unknown placeholder {order..id}: expected {order_id}, {order.<path>} or {configuration.adapter.<path>}"
+        );
+        assert_eq!(
+            e("{}", None),
+            "unknown placeholder {}: expected {order_id}, {order.<path>} or {configuration.adapter.<path>}"
+        );
+        // Multi-byte text never splits a character.
+        assert_eq!(e("é}", None), "unbalanced \"}\" at byte 2");
+    }
+
+    #[test]
+    fn builds_the_event() {
+        let n = Notification {
+            delay: Some(1500),
+            ..example()
+        };
+        let created = SystemTime::UNIX_EPOCH + Duration::from_micros(1_714_122_554_382_889);
+        let source = EventSource {
+            id: "018f1ac8-7409-724b-b864-0a0a049719e2",
+            created,
+            merchant: "norce-checkout-demo",
+            channel: "b2c",
+            order_id: "o_1",
+        };
+        let o = order("completed");
+        let config = json!({"internalUrl": "https://jetshop.internal"});
+        let e = event(&source, &n, &o, resolve_invoke(INVOKE, &o, Some(&config)));
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "id": "018f1ac8-7409-724b-b864-0a0a049719e2",
+                "createdAt": "2024-04-26T09:09:14.382889Z",
+                "merchant": "norce-checkout-demo",
+                "channel": "b2c",
+                "orderId": "o_1",
+                "adapterId": "jetshop_adapter",
+                "reference": "PuXCudQEiWTOHvquGGolFUVOuy",
+                "description": "Export payment information to Jetshop when order has been completed.",
+                "payload": {
+                    "notification": {
+                        "id": "ocGooDddTOjKOuFmNnkEozEpfuTh",
+                        "adapterId": "jetshop_adapter",
+                        "reference": "PuXCudQEiWTOHvquGGolFUVOuy",
+                        "description": "Export payment information to Jetshop when order has been completed.",
+                        "scope": "/state/currentStatus",
+                        "schema": {"const": "completed"},
+                        "invoke": INVOKE,
+                        "version": "v0",
+                        "delay": 1500
+                    },
+                    "order": {
+                        "id": "o_1",
+                        "state": {"currentStatus": "completed"},
+                        "cart": {"reference": "c-9", "items": [{"sku": "A"}]},
+                        "attributes": {"list": [1, 2]}
+                    }
+                },
+                "attempts": [],
+                "version": "v0",
+                "invoke": "https://jetshop.internal/api/v1/callbacks/orders/o_1/specific-callback",
+                "dueAt": "2024-04-26T09:09:15.882889Z",
+                "status": "pending"
+            })
+        );
+        let back: NotificationEvent =
+            serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+
+        // An unresolvable invoke is recorded on the event.
+        let e = event(&source, &example(), &o, resolve_invoke(INVOKE, &o, None));
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v.get("invoke"), None);
+        assert_eq!(
+            v["error"],
+            "unresolved placeholder {configuration.adapter.internalUrl}: there is no adapter configuration"
+        );
+        assert_eq!(v["dueAt"], "2024-04-26T09:09:14.382889Z");
+    }
+}
