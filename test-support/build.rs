@@ -26,6 +26,39 @@ const PLUGINS: &[(&str, &str, &str)] = &[
     ("HOSTILE", "ordergate-test-hostile", "hostile"),
 ];
 
+/// The hook plugins, as [`PLUGINS`]. They need the SDK's `hook` feature, and cargo unifies
+/// a dependency's features across everything one invocation builds: built together with
+/// the validation plugins, those would link the hook bindings too, and their components
+/// would import the hook world's types and `patch` interface. So they get an invocation of
+/// their own (the feature comes from their own `Cargo.toml`, `features = ["hook"]`).
+const HOOK_PLUGINS: &[(&str, &str, &str)] = &[
+    (
+        "FREE_SHIPPING",
+        "ordergate-example-free-shipping",
+        "free_shipping",
+    ),
+    (
+        "THREE_FOR_TWO",
+        "ordergate-example-three-for-two",
+        "three_for_two",
+    ),
+    (
+        "NOTIFY_COMPLETED",
+        "ordergate-example-notify-completed",
+        "notify_completed",
+    ),
+    (
+        "PAYMENT_ADAPTER",
+        "ordergate-example-payment-adapter",
+        "payment_adapter",
+    ),
+    (
+        "HOSTILE_HOOK",
+        "ordergate-test-hostile-hook",
+        "hostile_hook",
+    ),
+];
+
 /// The package also built for `wasm32-wasip2`, and its constant.
 const WASIP2: (&str, &str, &str) = ("HOSTILE_WASIP2", "ordergate-test-hostile", "hostile_wasip2");
 
@@ -58,6 +91,7 @@ fn run() -> Result<(), Error> {
         "guest-sdk",
         "wit",
         "test-support/hostile",
+        "test-support/hostile-hook",
         "Cargo.lock",
         "Cargo.toml",
     ] {
@@ -68,6 +102,11 @@ fn run() -> Result<(), Error> {
     let started = Instant::now();
     let packages: Vec<&str> = PLUGINS.iter().map(|(_, package, _)| *package).collect();
     cargo_build(root, &target_dir, CORE_TARGET, &packages)?;
+    let hook_packages: Vec<&str> = HOOK_PLUGINS
+        .iter()
+        .map(|(_, package, _)| *package)
+        .collect();
+    cargo_build(root, &target_dir, CORE_TARGET, &hook_packages)?;
     // A second invocation rather than a second `--target` in the first: cargo would build
     // every listed package for every target, and only the hostile plugin is needed as wasip2.
     cargo_build(root, &target_dir, WASIP2_TARGET, &[WASIP2.1])?;
@@ -75,7 +114,7 @@ fn run() -> Result<(), Error> {
 
     let mut generated = String::new();
     let mut all = Vec::new();
-    for (constant, package, stem) in PLUGINS {
+    for (constant, package, stem) in PLUGINS.iter().chain(HOOK_PLUGINS) {
         let module = target_dir
             .join(CORE_TARGET)
             .join(PROFILE)

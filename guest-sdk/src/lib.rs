@@ -94,12 +94,19 @@
 //! - [`Context::config`] parses the merchant's JSON configuration into your type;
 //! - [`pointer()`], [`Pointer`] and [`Cart::item_pointer`] build JSON Pointers for
 //!   violation paths;
-//! - [`log::debug`], [`log::info`], [`log::warn`], [`log::error`] write to the run report.
+//! - [`log::debug`], [`log::info`], [`log::warn`], [`log::error`] write to the run report;
+//! - with the `hook` feature: `Operation::add`, `Operation::replace`, `Operation::test`,
+//!   `Operation::remove`, `Operation::move_from`, `Operation::copy_from` build patch
+//!   operations from any `serde::Serialize` value (`Money` serializes as the order JSON
+//!   spells it); `Trigger::new` and its `with_…` methods build triggers;
+//!   `Outcome::patch` and `Outcome::triggers` build answers.
 
 mod bindings;
 mod config;
 mod defaults;
 pub mod log;
+#[cfg(feature = "hook")]
+mod patch;
 mod pointer;
 
 #[cfg(feature = "hook")]

@@ -6,7 +6,12 @@
 //! The constants below are their absolute paths:
 //!
 //! - [`MAX_QUANTITY`], [`ORGANIZATION_NUMBER`], [`PAYMENT_COVERAGE`]: the example rules;
+//! - [`FREE_SHIPPING`], [`THREE_FOR_TWO`], [`NOTIFY_COMPLETED`], [`PAYMENT_ADAPTER`]: the
+//!   example hooks (built in a cargo invocation of their own, so that only they link the
+//!   SDK's `hook` feature and the validation components stay free of hook types);
 //! - [`HOSTILE`]: the misbehaving plugin (`{"behaviour": "loop"}` etc.);
+//! - [`HOSTILE_HOOK`]: a hook that misbehaves on request (bad patches, bad triggers,
+//!   endless cascades);
 //! - [`HOSTILE_WASIP2`]: the same plugin built for `wasm32-wasip2`, a component that
 //!   imports WASI, which the host must refuse.
 //!
@@ -32,7 +37,7 @@ mod tests {
 
     #[test]
     fn every_artifact_is_a_component() {
-        assert_eq!(ALL.len(), 5);
+        assert_eq!(ALL.len(), 10);
         for (name, path) in ALL {
             let bytes = read(path);
             // Magic, then version 0x0d and layer 1: a component, not a core module.
