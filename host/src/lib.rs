@@ -12,8 +12,12 @@
 //! - [`wit`]: the WIT bindings plugins are typed against, and the conversions;
 //! - [`sandbox`]: wasmtime, compiled-plugin caching, limits and faults;
 //! - [`registry`]: installed plugins per merchant and channel;
-//! - [`pipeline`]: a mutation through checks and plugins to a commit;
-//! - [`store`]: order storage with optimistic concurrency;
+//! - [`pipeline`]: a mutation through checks and validations to a commit, then the hooks
+//!   it concerns, in a bounded cascade;
+//! - [`patch`]: the JSON Patch hooks answer with, applied atomically with read-only paths;
+//! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and events;
+//! - [`events`]: the notification event log;
+//! - [`store`]: orders and events, committed together, with optimistic concurrency;
 //! - [`trace`]: what ran, what it decided and what it cost.
 //!
 //! ## Embedding
@@ -53,9 +57,12 @@
 
 pub mod checks;
 pub mod clock;
+pub mod events;
 mod host;
 pub mod model;
 pub mod mutation;
+pub mod notify;
+pub mod patch;
 pub mod pipeline;
 pub mod registry;
 pub mod sandbox;

@@ -5,7 +5,8 @@
 //! ([`crate::checks`]) and plugins then judge the candidate it returns.
 
 use crate::model::{
-    Address, Cart, NewOrder, Order, OrderState, OrderStatus, Payment, Shipping, Transition,
+    Address, Cart, NewOrder, Notification, Order, OrderState, OrderStatus, Payment, Shipping,
+    Transition,
 };
 use crate::violation::Violation;
 
@@ -38,6 +39,20 @@ pub enum Mutation {
     /// Remove the shipping with this id.
     RemoveShipping {
         /// Id of the shipping to remove.
+        id: String,
+    },
+    /// Add a notification to the order (`POST …/notifications`). The pipeline checks its
+    /// scope and schema first; an id is generated when it has none.
+    CreateNotification(Notification),
+    /// Remove a notification from the order (`DELETE …/notifications/{id}`).
+    DeleteNotification {
+        /// Id of the notification.
+        id: String,
+    },
+    /// Remove a hook binding from the order (`DELETE …/hooks/{id}`): that hook no longer
+    /// runs for this order.
+    DeleteHook {
+        /// Id of the hook.
         id: String,
     },
 }
@@ -152,6 +167,32 @@ impl Mutation {
             Mutation::RemovePayment { id } => remove::<Payment>(&mut order, id)?,
             Mutation::UpsertShipping(shipping) => upsert(&mut order, shipping.clone(), new_id)?,
             Mutation::RemoveShipping { id } => remove::<Shipping>(&mut order, id)?,
+            Mutation::CreateNotification(notification) => {
+                let mut notification = notification.clone();
+                let id = notification.id.get_or_insert_with(|| new_id("n")).clone();
+                if order
+                    .notifications
+                    .iter()
+                    .any(|n| n.id.as_deref() == Some(&id))
+                {
+                    let message = format!("the order already has a notification {id}");
+                    return Err(vec![Violation::builtin(
+                        "/notifications",
+                        "already-exists",
+                        message,
+                    )]);
+                }
+                order.notifications.push(notification);
+                "/notifications".to_owned()
+            }
+            Mutation::DeleteNotification { id } => {
+                let list = &mut order.notifications;
+                remove_by_id(list, |n| n.id.as_deref(), id, "notifications")?
+            }
+            Mutation::DeleteHook { id } => {
+                let list = &mut order.hooks;
+                remove_by_id(list, |h| h.id.as_deref(), id, "hooks")?
+            }
         };
         order.last_modified = now.to_owned();
         Ok(Applied {
@@ -163,8 +204,29 @@ impl Mutation {
     }
 }
 
+/// Removes the entry with this id from the order's array `field`; returns `/field`.
+fn remove_by_id<T>(
+    list: &mut Vec<T>,
+    id_of: impl Fn(&T) -> Option<&str>,
+    id: &str,
+    field: &str,
+) -> Result<String, Vec<Violation>> {
+    let path = format!("/{field}");
+    let Some(index) = list.iter().position(|e| id_of(e) == Some(id)) else {
+        let message = format!("no entry with id `{id}` in {field}");
+        return Err(vec![Violation::builtin(path, "not-found", message)]);
+    };
+    list.remove(index);
+    Ok(path)
+}
+
 /// Moves the order to `to`, appending a transition; checks the move and required consents.
-fn set_state(order: &mut Order, to: OrderStatus, now: &str) -> Result<(), Vec<Violation>> {
+/// Hook patches that change the status go through here too.
+pub(crate) fn set_state(
+    order: &mut Order,
+    to: OrderStatus,
+    now: &str,
+) -> Result<(), Vec<Violation>> {
     let from = order.state.current_status;
     if !transition_allowed(from, to) {
         let message = format!("cannot move from {from} to {to}");
@@ -301,12 +363,5 @@ fn upsert<T: Child>(
 /// Removes the entry with `id`; returns the pointer to the array.
 fn remove<T: Child>(order: &mut Order, id: &str) -> Result<String, Vec<Violation>> {
     children_editable::<T>(order.state.current_status)?;
-    let path = format!("/{}", T::FIELD);
-    let list = T::list(order);
-    let Some(index) = list.iter().position(|c| c.id() == Some(id)) else {
-        let message = format!("no entry with id `{id}` in {}", T::FIELD);
-        return Err(vec![Violation::builtin(path, "not-found", message)]);
-    };
-    list.remove(index);
-    Ok(path)
+    remove_by_id(T::list(order), T::id, id, T::FIELD)
 }

@@ -1,5 +1,5 @@
-//! Where orders live: a storage trait with optimistic concurrency, and an in-memory
-//! implementation.
+//! Where orders and their notification events live: storage traits with optimistic
+//! concurrency and atomic order+event commits, and an in-memory implementation.
 //!
 //! Every stored order carries a version. A write names the version it was computed from
 //! and fails with [`StoreError::Conflict`] if another write got there first, so two
@@ -9,6 +9,9 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+use crate::events::{
+    Attempt, EventFilter, EventLog, EventLogError, EventTable, NotificationEvent, Page,
+};
 use crate::model::Order;
 
 /// Identifies an order within its tenant.
@@ -64,21 +67,56 @@ pub enum StoreError {
     Backend(Box<dyn std::error::Error + Send + Sync>),
 }
 
-/// Order storage. Implementations must make `insert` and `replace` atomic.
-pub trait OrderStore: Send + Sync {
-    /// The order and its version, if it exists.
-    fn get(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError>;
-    /// Stores a new order as version 1.
-    fn insert(&self, order: &Order) -> Result<(), StoreError>;
-    /// Replaces the order if it is still at `expected_version`; returns the new version.
-    fn replace(&self, order: &Order, expected_version: u64) -> Result<u64, StoreError>;
+/// What a commit does to the order.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderWrite<'a> {
+    /// Store a new order as version 1; fails with [`StoreError::AlreadyExists`].
+    Insert(&'a Order),
+    /// Replace the order if it is still at `expected_version`; fails with
+    /// [`StoreError::Conflict`] otherwise.
+    Replace {
+        /// The new order.
+        order: &'a Order,
+        /// The version it was computed from.
+        expected_version: u64,
+    },
+    /// Leave orders alone: only append events (a hook's triggers that fired without a
+    /// patch).
+    Unchanged,
 }
 
-/// Orders in a map behind a lock: for tests, examples and embedders that keep state
-/// elsewhere.
+/// Order storage.
+pub trait OrderStore: Send + Sync {
+    /// The order and its version, if it exists.
+    fn load(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError>;
+
+    /// Writes an order change and the notification events it caused, atomically: both or
+    /// neither, so a crash can never keep one without the other. Returns the order's new
+    /// version (`None` for [`OrderWrite::Unchanged`]).
+    fn commit(
+        &self,
+        write: OrderWrite<'_>,
+        events: Vec<NotificationEvent>,
+    ) -> Result<Option<u64>, StoreError>;
+}
+
+/// Everything a host keeps: orders and the events their changes caused, in one store so
+/// they can commit together.
+pub trait Storage: OrderStore + EventLog {}
+
+impl<T: OrderStore + EventLog> Storage for T {}
+
+/// Orders and events in memory behind one lock: for tests, examples and embedders that
+/// keep state elsewhere.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    orders: RwLock<HashMap<OrderKey, StoredOrder>>,
+    inner: RwLock<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    orders: HashMap<OrderKey, StoredOrder>,
+    events: EventTable,
 }
 
 impl MemoryStore {
@@ -86,40 +124,118 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl OrderStore for MemoryStore {
-    fn get(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError> {
-        Ok(self.orders.read().expect("store lock").get(key).cloned())
+    fn load(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError> {
+        Ok(self.read().orders.get(key).cloned())
     }
 
-    fn insert(&self, order: &Order) -> Result<(), StoreError> {
-        let mut orders = self.orders.write().expect("store lock");
-        match orders.entry(OrderKey::of(order)) {
-            std::collections::hash_map::Entry::Occupied(_) => Err(StoreError::AlreadyExists),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(StoredOrder {
-                    order: order.clone(),
-                    version: 1,
-                });
-                Ok(())
+    fn commit(
+        &self,
+        write: OrderWrite<'_>,
+        events: Vec<NotificationEvent>,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut inner = self.write();
+        // Everything that can fail is checked before anything is written.
+        let version = match write {
+            OrderWrite::Insert(order) => {
+                if inner.orders.contains_key(&OrderKey::of(order)) {
+                    return Err(StoreError::AlreadyExists);
+                }
+                Some(1)
+            }
+            OrderWrite::Replace {
+                order,
+                expected_version,
+            } => {
+                let found = inner
+                    .orders
+                    .get(&OrderKey::of(order))
+                    .ok_or(StoreError::NotFound)?
+                    .version;
+                if found != expected_version {
+                    return Err(StoreError::Conflict {
+                        expected: expected_version,
+                        found,
+                    });
+                }
+                Some(found + 1)
+            }
+            OrderWrite::Unchanged => None,
+        };
+        let mut ids = std::collections::HashSet::new();
+        for event in &events {
+            if !ids.insert(event.id.as_str()) || inner.events.contains(&event.id) {
+                let message = format!("event id {} is already taken", event.id);
+                return Err(StoreError::Backend(message.into()));
             }
         }
+        for event in events {
+            inner
+                .events
+                .insert(event)
+                .expect("event ids were checked to be new");
+        }
+        if let (OrderWrite::Insert(order) | OrderWrite::Replace { order, .. }, Some(version)) =
+            (write, version)
+        {
+            inner.orders.insert(
+                OrderKey::of(order),
+                StoredOrder {
+                    order: order.clone(),
+                    version,
+                },
+            );
+        }
+        Ok(version)
+    }
+}
+
+impl EventLog for MemoryStore {
+    fn get(&self, merchant: &str, id: &str) -> Result<Option<NotificationEvent>, EventLogError> {
+        Ok(self.read().events.get(merchant, id).cloned())
     }
 
-    fn replace(&self, order: &Order, expected_version: u64) -> Result<u64, StoreError> {
-        let mut orders = self.orders.write().expect("store lock");
-        let stored = orders
-            .get_mut(&OrderKey::of(order))
-            .ok_or(StoreError::NotFound)?;
-        if stored.version != expected_version {
-            return Err(StoreError::Conflict {
-                expected: expected_version,
-                found: stored.version,
-            });
-        }
-        stored.order = order.clone();
-        stored.version += 1;
-        Ok(stored.version)
+    fn list(
+        &self,
+        merchant: &str,
+        filter: &EventFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page<NotificationEvent>, EventLogError> {
+        Ok(self.read().events.list(merchant, filter, offset, limit))
+    }
+
+    fn record_attempt(
+        &self,
+        merchant: &str,
+        id: &str,
+        attempt: Attempt,
+    ) -> Result<NotificationEvent, EventLogError> {
+        let mut inner = self.write();
+        inner.events.record_attempt(merchant, id, attempt).cloned()
+    }
+
+    fn retry(
+        &self,
+        merchant: &str,
+        id: &str,
+        now: &str,
+    ) -> Result<NotificationEvent, EventLogError> {
+        let mut inner = self.write();
+        inner.events.retry(merchant, id, now).cloned()
+    }
+
+    fn due(&self, now: &str, limit: usize) -> Result<Vec<NotificationEvent>, EventLogError> {
+        Ok(self.read().events.due(now, limit))
     }
 }

@@ -15,8 +15,30 @@ pub struct Trace {
     /// How many times the mutation was computed: more than 1 when a concurrent write to
     /// the same order forced a retry (the trace then shows the last attempt).
     pub attempts: u32,
-    /// The plugins that ran, in order.
+    /// The plugins that ran, in order: the mutation's validations (depth 0), then each
+    /// hook of the cascade followed by the validations its patch went through.
     pub plugins: Vec<PluginTrace>,
+    /// Notification events recorded, in order.
+    pub notifications: Vec<FiredNotification>,
+    /// What stopped or disturbed the cascade (e.g. the depth bound).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+/// A notification that fired: an event was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FiredNotification {
+    /// The recorded event's id.
+    pub event_id: String,
+    /// The notification's reference.
+    pub reference: String,
+    /// Its scope.
+    pub scope: String,
+    /// `order` for a notification on the order, else the id of the hook whose trigger it was.
+    pub source: String,
+    /// The cascade depth of the change it fired on (0: the mutation itself).
+    pub depth: u32,
 }
 
 /// One plugin run.
@@ -29,6 +51,9 @@ pub struct PluginTrace {
     pub version: u32,
     /// Validation or hook.
     pub kind: PluginKind,
+    /// The cascade depth of the change it ran on (0: the mutation itself; 1: a change made
+    /// by a hook on the mutation; …).
+    pub depth: u32,
     /// What it decided.
     pub verdict: Verdict,
     /// Fuel (≈ wasm instructions) consumed.
@@ -46,11 +71,17 @@ pub struct PluginTrace {
 }
 
 impl PluginTrace {
-    pub(crate) fn new<T>(plugin: &InstalledPlugin, run: &Run<T>, verdict: Verdict) -> Self {
+    pub(crate) fn new<T>(
+        plugin: &InstalledPlugin,
+        depth: u32,
+        run: &Run<T>,
+        verdict: Verdict,
+    ) -> Self {
         Self {
             plugin: plugin.manifest.id.clone(),
             version: plugin.version,
             kind: plugin.manifest.kind,
+            depth,
             verdict,
             fuel_consumed: run.fuel_consumed,
             memory_peak: run.memory_peak,
@@ -72,7 +103,27 @@ pub enum Verdict {
         /// How many.
         violations: usize,
     },
-    /// The plugin faulted; `on_fault` says what that meant for the mutation.
+    /// The hook's patch was applied and committed.
+    Patched {
+        /// How many operations it had.
+        operations: usize,
+        /// The order version it produced.
+        version: u64,
+    },
+    /// The hook returned no operations.
+    Unchanged,
+    /// The hook's patch was refused as a whole; the order is as it was.
+    PatchRefused {
+        /// Why, e.g. `operation 0 (replace /id): /id is read-only`.
+        reason: String,
+    },
+    /// The hook reported a failure itself (`err` from `handle`).
+    HookFailed {
+        /// Its message.
+        message: String,
+    },
+    /// The plugin faulted; for a validation, `on_fault` says what that meant for the
+    /// mutation (a hook's fault only drops its patch).
     Faulted {
         /// What went wrong.
         fault: Fault,

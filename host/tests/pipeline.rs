@@ -73,8 +73,7 @@ fn concurrent_mutations_of_one_order_in_one_host_queue_and_lose_nothing() {
 
 #[test]
 fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
-    let store: Arc<dyn ordergate::store::OrderStore> =
-        Arc::new(ordergate::store::MemoryStore::new());
+    let store: Arc<dyn ordergate::store::Storage> = Arc::new(ordergate::store::MemoryStore::new());
     let hosts = [0, 1].map(|_| {
         let host = Arc::new(
             ordergate::Host::builder()

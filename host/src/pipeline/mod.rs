@@ -1,5 +1,5 @@
 //! The mutation pipeline: candidate order → built-in checks → validation plugins →
-//! commit, with optimistic concurrency.
+//! commit (with the notification events it fired) → hooks, in a bounded cascade.
 //!
 //! A refused mutation changes nothing. An accepted one is committed as a new version only
 //! if nobody else committed in between; otherwise it is recomputed on the new version
@@ -9,22 +9,28 @@
 //! Within one host, mutations of the same order also take a striped lock, so they queue
 //! instead of racing and wasting plugin runs; the version check is what keeps several
 //! hosts sharing one store correct.
+//!
+//! Stages, one file each: [`validate`](self) (checks and validation plugins),
+//! `cascade` (hooks and their patches), `fire` (notification events).
 
-use std::sync::Arc;
+mod cascade;
+mod fire;
+mod validate;
 
 use serde::Serialize;
 
-use crate::checks;
 use crate::clock::rfc3339;
 use crate::host::Host;
 use crate::model::{NewOrder, Order};
 use crate::mutation::{self, Applied, Mutation};
-use crate::registry::{InstalledPlugin, OnFault, Tenant};
+use crate::registry::Tenant;
 use crate::sandbox::PluginKind;
-use crate::store::{OrderKey, StoreError, StoredOrder};
-use crate::trace::{PluginTrace, Trace, Verdict};
+use crate::store::{OrderKey, OrderWrite, StoreError, StoredOrder};
+use crate::trace::Trace;
 use crate::violation::Violation;
-use crate::wit;
+
+pub use cascade::DEFAULT_MAX_CASCADE_DEPTH;
+use fire::Moment;
 
 /// How many times a mutation is recomputed after losing a race before giving up.
 pub const MAX_ATTEMPTS: u32 = 16;
@@ -37,7 +43,7 @@ pub(crate) const ORDER_LOCK_STRIPES: usize = 256;
 pub struct Scope {
     /// Merchant and channel.
     pub tenant: Tenant,
-    /// The adapter making the change, if any.
+    /// The adapter making the change, if any: its own hooks do not run on the change.
     pub adapter_id: Option<String>,
 }
 
@@ -49,15 +55,21 @@ impl Scope {
             adapter_id: None,
         }
     }
+
+    /// The same tenant, acting as adapter `adapter_id` (the `x-adapterid` header).
+    pub fn as_adapter(mut self, adapter_id: impl Into<String>) -> Self {
+        self.adapter_id = Some(adapter_id.into());
+        self
+    }
 }
 
 /// A committed mutation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Committed {
-    /// The order as stored.
+    /// The order as stored after the mutation and every hook patch it caused.
     pub order: Order,
-    /// Its new version.
+    /// Its version.
     pub version: u64,
     /// What ran.
     pub trace: Trace,
@@ -93,7 +105,8 @@ impl Host {
     }
 
     /// Applies one of the spec's operations to an order (a `CreateOrder` creates it with
-    /// this id), through the built-in checks and the tenant's validation plugins.
+    /// this id), through the built-in checks and the tenant's validation plugins, commits
+    /// it with the notification events it fired, then runs the hooks it concerns.
     pub fn mutate(
         &self,
         scope: &Scope,
@@ -110,36 +123,46 @@ impl Host {
             if attempt > 1 {
                 backoff(attempt);
             }
-            let current = self.store.get(&key).map_err(MutationError::Store)?;
-            let now = rfc3339(self.clock.now());
-            let applied = match (&current, &mutation) {
-                (None, Mutation::CreateOrder(new)) => {
-                    mutation::create(&key.merchant, &key.channel, &key.id, &now, new.clone())
-                }
-                (None, _) => return Err(MutationError::NotFound(key.id)),
-                (Some(stored), _) => mutation
-                    .apply(&stored.order, &now, &mut |prefix| self.ids.new_id(prefix))
-                    .map_err(|violations| MutationError::Rejected {
-                        violations,
-                        trace: Trace {
-                            attempts: attempt,
-                            plugins: Vec::new(),
-                        },
-                    })?,
-            };
             let mut trace = Trace {
                 attempts: attempt,
-                plugins: Vec::new(),
+                ..Trace::default()
             };
-            let violations = self.validate(scope, &applied, &mut trace);
+            let current = self.store.load(&key).map_err(MutationError::Store)?;
+            // One reading of the clock per attempt: `lastModified`, the new transition and
+            // the events' `createdAt` are the same instant, the commit's.
+            let now = self.clock.now();
+            let applied = self.apply(scope, &key, current.as_ref(), &mutation, now)?;
+            let violations = self.validate(scope, &applied, 0, &mut trace);
             if !violations.is_empty() {
                 return Err(MutationError::Rejected { violations, trace });
             }
-            match self.commit(current.as_ref(), &applied.order) {
+            let before = current.as_ref().map(|c| &c.order);
+            let (events, fired) = self
+                .fire_order_notifications(
+                    before,
+                    &applied.order,
+                    Moment { now, depth: 0 },
+                    &mut trace,
+                )
+                .split();
+            let write = match &current {
+                None => OrderWrite::Insert(&applied.order),
+                Some(stored) => OrderWrite::Replace {
+                    order: &applied.order,
+                    expected_version: stored.version,
+                },
+            };
+            match self.store.commit(write, events) {
                 Ok(version) => {
+                    trace.notifications.extend(fired);
+                    let committed = StoredOrder {
+                        order: applied.order.clone(),
+                        version: version.expect("an order write yields a version"),
+                    };
+                    let latest = self.cascade(scope, before, committed, &applied, &mut trace);
                     return Ok(Committed {
-                        order: applied.order,
-                        version,
+                        order: latest.order,
+                        version: latest.version,
                         trace,
                     });
                 }
@@ -150,6 +173,57 @@ impl Host {
         Err(MutationError::Contended(key.id))
     }
 
+    /// The candidate order: the mutation applied to the current one (or a new order), with
+    /// the order-level rules (transitions, editing lock, consents) enforced.
+    fn apply(
+        &self,
+        scope: &Scope,
+        key: &OrderKey,
+        current: Option<&StoredOrder>,
+        mutation: &Mutation,
+        now: std::time::SystemTime,
+    ) -> Result<Applied, MutationError> {
+        let now = rfc3339(now);
+        let rejected = |violations| MutationError::Rejected {
+            violations,
+            trace: Trace::default(),
+        };
+        if let Mutation::CreateNotification(notification) = mutation {
+            self.check_notification(notification).map_err(rejected)?;
+        }
+        match (current, mutation) {
+            (None, Mutation::CreateOrder(new)) => {
+                let mut applied =
+                    mutation::create(&key.merchant, &key.channel, &key.id, &now, new.clone());
+                applied.order.hooks = self.hook_bindings(&scope.tenant);
+                Ok(applied)
+            }
+            (None, _) => Err(MutationError::NotFound(key.id.clone())),
+            (Some(stored), _) => mutation
+                .apply(&stored.order, &now, &mut |prefix| self.ids.new_id(prefix))
+                .map_err(rejected),
+        }
+    }
+
+    /// The order's `hooks` for a new order: one binding per installed hook plugin. A hook
+    /// plugin runs on an order only while its binding is there (`DELETE …/hooks/{id}`
+    /// removes it).
+    fn hook_bindings(&self, tenant: &Tenant) -> Vec<crate::model::Hook> {
+        self.registry
+            .list(tenant)
+            .iter()
+            .filter(|p| p.manifest.kind == PluginKind::Hook)
+            .map(|p| crate::model::Hook {
+                id: Some(p.manifest.id.clone()),
+                adapter_id: p.manifest.adapter_id.clone(),
+                subscribe_to: (!p.manifest.subscribe_to.is_empty())
+                    .then(|| p.manifest.subscribe_to.join(",")),
+                target: None,
+                invoke: Some(format!("plugin:{}", p.manifest.id)),
+            })
+            .collect()
+    }
+
     fn order_lock(&self, key: &OrderKey) -> std::sync::MutexGuard<'_, ()> {
         use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
         let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
@@ -158,90 +232,6 @@ impl Host {
         stripe
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn commit(&self, current: Option<&StoredOrder>, order: &Order) -> Result<u64, StoreError> {
-        match current {
-            None => self.store.insert(order).map(|()| 1),
-            Some(stored) => self.store.replace(order, stored.version),
-        }
-    }
-
-    /// Built-in checks, then every concerned validation plugin in priority order. All run,
-    /// so the merchant sees every reason at once.
-    fn validate(&self, scope: &Scope, applied: &Applied, trace: &mut Trace) -> Vec<Violation> {
-        let mut violations = checks::check_order(&applied.order);
-        let plugins =
-            self.registry
-                .concerned(&scope.tenant, PluginKind::Validation, &applied.touched);
-        if plugins.is_empty() {
-            return violations;
-        }
-        // One WIT copy of the candidate, shared by every plugin.
-        let order = wit::order(&applied.order);
-        let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
-        for plugin in &plugins {
-            let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change);
-            violations.extend(found);
-            trace.plugins.push(plugin_trace);
-        }
-        violations
-    }
-
-    fn run_validation(
-        &self,
-        scope: &Scope,
-        plugin: &Arc<InstalledPlugin>,
-        order: &wit::Order,
-        change: &wit::Change,
-    ) -> (Vec<Violation>, PluginTrace) {
-        let id = &plugin.manifest.id;
-        let ctx = wit::context(
-            &scope.tenant.merchant,
-            &scope.tenant.channel,
-            id,
-            plugin.manifest.adapter_id.as_deref(),
-            scope.adapter_id.as_deref(),
-            &plugin.config_json,
-        );
-        let run = self
-            .sandbox
-            .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
-        let checked = match &run.outcome {
-            Ok(Ok(())) => Ok(Vec::new()),
-            Ok(Err(found)) => found
-                .iter()
-                .cloned()
-                .map(|v| wit::violation_from_wit(id, v))
-                .collect(),
-            Err(fault) => Err(fault.clone()),
-        };
-        match checked {
-            Ok(found) => {
-                let verdict = if found.is_empty() {
-                    Verdict::Accepted
-                } else {
-                    Verdict::Rejected {
-                        violations: found.len(),
-                    }
-                };
-                (found, PluginTrace::new(plugin, &run, verdict))
-            }
-            Err(fault) => {
-                let on_fault = plugin.manifest.on_fault;
-                let found = match on_fault {
-                    OnFault::Allow => Vec::new(),
-                    OnFault::Reject => vec![Violation {
-                        plugin: id.clone(),
-                        path: String::new(),
-                        code: "plugin-fault".to_owned(),
-                        message: format!("plugin `{id}` failed: {fault}"),
-                    }],
-                };
-                let verdict = Verdict::Faulted { fault, on_fault };
-                (found, PluginTrace::new(plugin, &run, verdict))
-            }
-        }
     }
 }
 

@@ -88,9 +88,6 @@ pub enum CompileError {
         /// What wasmtime found missing or mistyped.
         reason: wasmtime::Error,
     },
-    /// This kind of plugin is not supported by this host yet.
-    #[error("plugins of kind `{0:?}` are not supported by this host")]
-    Unsupported(PluginKind),
 }
 
 /// Where a compiled plugin came from, and what it took.
@@ -117,6 +114,7 @@ pub struct CompiledPlugin {
 
 enum KindPre {
     Validation(wit::validator::ValidatorPre<HostState>),
+    Hook(wit::hook::HookPre<HostState>),
 }
 
 impl CompiledPlugin {
@@ -238,7 +236,14 @@ impl Sandbox {
                     },
                 )?)
             }
-            PluginKind::Hook => return Err(CompileError::Unsupported(kind)),
+            PluginKind::Hook => {
+                KindPre::Hook(wit::hook::HookPre::new(instance_pre).map_err(|reason| {
+                    CompileError::WrongWorld {
+                        world: kind.world(),
+                        reason,
+                    }
+                })?)
+            }
         };
         Ok(CompiledPlugin {
             kind,
@@ -293,7 +298,9 @@ impl Sandbox {
         order: &wit::Order,
         change: &wit::Change,
     ) -> Run<Result<(), Vec<wit::Violation>>> {
-        let KindPre::Validation(pre) = &plugin.pre;
+        let KindPre::Validation(pre) = &plugin.pre else {
+            return Run::refused(wrong_kind(plugin.kind, PluginKind::Validation));
+        };
         self.run(
             limits,
             |store| pre.instantiate(store),
@@ -304,6 +311,55 @@ impl Sandbox {
                     .iter()
                     .map(|v| 64 + v.path.len() + v.code.len() + v.message.len())
                     .sum(),
+            },
+        )
+    }
+
+    /// Runs a hook plugin on a fresh instance.
+    ///
+    /// The outcome is `Ok(Ok(outcome))` with the hook's patch and triggers,
+    /// `Ok(Err(message))` when the hook reports a failure itself, and `Err(fault)` when it
+    /// could not answer within its limits.
+    pub fn hook(
+        &self,
+        plugin: &CompiledPlugin,
+        limits: &Limits,
+        ctx: &wit::Context,
+        order: &wit::Order,
+        change: &wit::Change,
+    ) -> Run<Result<wit::Outcome, String>> {
+        let KindPre::Hook(pre) = &plugin.pre else {
+            return Run::refused(wrong_kind(plugin.kind, PluginKind::Hook));
+        };
+        self.run(
+            limits,
+            |store| pre.instantiate(store),
+            |instance, store| instance.call_handle(store, ctx, order, change),
+            |answer| match answer {
+                Err(message) => message.len(),
+                Ok(outcome) => {
+                    let ops: usize = outcome
+                        .operations
+                        .iter()
+                        .map(|op| {
+                            64 + op.path.len()
+                                + op.from.as_ref().map_or(0, String::len)
+                                + op.value.as_ref().map_or(0, String::len)
+                        })
+                        .sum();
+                    let triggers: usize = outcome
+                        .triggers
+                        .iter()
+                        .map(|t| {
+                            64 + t.reference.len()
+                                + t.scope.len()
+                                + t.schema.len()
+                                + t.description.as_ref().map_or(0, String::len)
+                                + t.invoke.as_ref().map_or(0, String::len)
+                        })
+                        .sum();
+                    ops + triggers
+                }
             },
         )
     }
@@ -364,6 +420,12 @@ impl Sandbox {
             duration,
             log: state.log,
         }
+    }
+}
+
+fn wrong_kind(actual: PluginKind, wanted: PluginKind) -> Fault {
+    Fault::Unavailable {
+        message: format!("a {actual:?} plugin cannot be run as a {wanted:?} plugin"),
     }
 }
 

@@ -192,3 +192,17 @@ pub struct Run<T> {
     /// What the plugin logged.
     pub log: PluginLog,
 }
+
+impl<T> Run<T> {
+    /// A run that never started.
+    pub(crate) fn refused(fault: Fault) -> Self {
+        Self {
+            outcome: Err(fault),
+            fuel_consumed: 0,
+            memory_peak: 0,
+            instantiate_time: Duration::ZERO,
+            duration: Duration::ZERO,
+            log: PluginLog::default(),
+        }
+    }
+}

@@ -113,6 +113,57 @@ pub fn change(
     }
 }
 
+/// A hook's operations as JSON Patch operations. The first one that is not a valid RFC
+/// 6902 operation (a value that is not JSON text, a missing `from`, a bad pointer) makes
+/// the whole patch invalid.
+pub fn patch_operations(
+    ops: &[super::Operation],
+) -> Result<Vec<json_patch::PatchOperation>, String> {
+    ops.iter()
+        .enumerate()
+        .map(|(i, op)| {
+            let mut json = serde_json::Map::new();
+            let kind = match op.op {
+                super::OpKind::Add => "add",
+                super::OpKind::Remove => "remove",
+                super::OpKind::Replace => "replace",
+                super::OpKind::Move => "move",
+                super::OpKind::Copy => "copy",
+                super::OpKind::Test => "test",
+            };
+            json.insert("op".into(), kind.into());
+            json.insert("path".into(), op.path.clone().into());
+            if let Some(from) = &op.from {
+                json.insert("from".into(), from.clone().into());
+            }
+            if let Some(value) = &op.value {
+                let value: serde_json::Value = serde_json::from_str(value).map_err(|e| {
+                    format!("operation {i} ({kind} {}): value is not JSON: {e}", op.path)
+                })?;
+                json.insert("value".into(), value);
+            }
+            serde_json::from_value(json.into())
+                .map_err(|e| format!("operation {i} ({kind} {}): {e}", op.path))
+        })
+        .collect()
+}
+
+/// A hook's trigger as the notification it asks the host to evaluate.
+pub fn trigger_notification(t: &super::Trigger) -> Result<m::Notification, String> {
+    let schema = serde_json::from_str(&t.schema).map_err(|e| format!("schema is not JSON: {e}"))?;
+    Ok(m::Notification {
+        id: None,
+        adapter_id: t.adapter_id.clone(),
+        reference: Some(t.reference.clone()),
+        description: t.description.clone(),
+        scope: Some(t.scope.clone()),
+        schema: Some(schema),
+        invoke: t.invoke.clone(),
+        version: None,
+        delay: t.delay,
+    })
+}
+
 /// A plugin's violation, checked against the contract (its path must be a JSON Pointer)
 /// and attributed to the plugin.
 pub fn violation_from_wit(plugin: &str, v: w::Violation) -> Result<Violation, Fault> {

@@ -99,3 +99,10 @@ pub fn line(i: usize, quantity: i64) -> Value {
         "attributes": { "colour": i },
     })
 }
+
+/// A hook manifest, with the same test deadline as [`manifest`].
+pub fn hook_manifest(id: &str, subscribe_to: &[&str], config: Value) -> PluginManifest {
+    let mut m = manifest(id, subscribe_to, config);
+    m.kind = PluginKind::Hook;
+    m
+}

@@ -1,0 +1,164 @@
+//! The notification stage: after a change is computed and before it commits, every
+//! notification on the order (and every trigger a hook returned) whose scope changed and
+//! whose new value matches its schema becomes an event, committed with the change.
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::events::NotificationEvent;
+use crate::host::Host;
+use crate::model::{Notification, Order};
+use crate::notify::{self, EventSource};
+use crate::trace::{FiredNotification, Trace};
+use crate::violation::Violation;
+
+/// Events that fired, and their entries for the trace once they have committed.
+#[derive(Default)]
+pub(super) struct Fired {
+    events: Vec<NotificationEvent>,
+    notes: Vec<FiredNotification>,
+}
+
+impl Fired {
+    pub(super) fn extend(&mut self, other: Fired) {
+        self.events.extend(other.events);
+        self.notes.extend(other.notes);
+    }
+
+    /// The events to commit, and what to add to the trace when they did.
+    pub(super) fn split(self) -> (Vec<NotificationEvent>, Vec<FiredNotification>) {
+        (self.events, self.notes)
+    }
+}
+
+/// When a change happens: its commit time and its depth in the cascade (0: the mutation).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Moment {
+    pub now: SystemTime,
+    pub depth: u32,
+}
+
+/// Where a notification came from, as the trace says it.
+const ORDER_SOURCE: &str = "order";
+
+impl Host {
+    /// Checks a notification before it is put on an order: a valid scope outside arrays,
+    /// a valid draft 2020-12 schema (compiled now, so firing never pays for it), a
+    /// reference and an invoke template.
+    pub(super) fn check_notification(&self, n: &Notification) -> Result<(), Vec<Violation>> {
+        notify::check(n, &self.schemas).map_err(|e| {
+            vec![Violation::builtin(
+                "/notifications",
+                "invalid-notification",
+                e.to_string(),
+            )]
+        })
+    }
+
+    /// The events of the order's own notifications for a change from `before` (`None`:
+    /// the order is new) to `after`.
+    pub(super) fn fire_order_notifications(
+        &self,
+        before: Option<&Order>,
+        after: &Order,
+        at: Moment,
+        trace: &mut Trace,
+    ) -> Fired {
+        let notifications = after.notifications.iter().map(|n| (n, ORDER_SOURCE));
+        self.fire(before, after, notifications, at, trace)
+    }
+
+    /// The events of a hook's triggers, evaluated on the change the hook ran for: from the
+    /// order before that change to the order as it stands after the hook.
+    pub(super) fn fire_triggers(
+        &self,
+        hook: &str,
+        before: Option<&Order>,
+        after: &Order,
+        triggers: &[Notification],
+        at: Moment,
+        trace: &mut Trace,
+    ) -> Fired {
+        let triggers = triggers.iter().map(|n| (n, hook));
+        self.fire(before, after, triggers, at, trace)
+    }
+
+    fn fire<'a>(
+        &self,
+        before: Option<&Order>,
+        after: &Order,
+        notifications: impl ExactSizeIterator<Item = (&'a Notification, &'a str)>,
+        at: Moment,
+        trace: &mut Trace,
+    ) -> Fired {
+        let Moment {
+            now: created,
+            depth,
+        } = at;
+        let mut fired = Fired::default();
+        if notifications.len() == 0 {
+            return fired;
+        }
+        let before = before.map_or(Value::Null, to_json);
+        let after_json = to_json(after);
+        let configs = self
+            .adapter_configs
+            .read()
+            .expect("adapter configuration lock");
+        for (n, source) in notifications {
+            let reference = n.reference.clone().unwrap_or_default();
+            match notify::fires(n, &before, &after_json, &self.schemas) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(e) => {
+                    trace.errors.push(format!(
+                        "notification `{reference}` ({source}) could not be evaluated: {e}"
+                    ));
+                    continue;
+                }
+            }
+            let id = self.ids.new_id("evt");
+            let config = n
+                .adapter_id
+                .as_ref()
+                .and_then(|a| configs.get(&(after.merchant.clone(), a.clone())));
+            let invoke =
+                match n.invoke.as_deref() {
+                    Some(template) => notify::resolve_invoke(template, &after_json, config)
+                        .map_err(|e| match (&n.adapter_id, config) {
+                            // Say which configuration is missing: that is what the merchant
+                            // has to add.
+                            (Some(adapter), None) => format!(
+                                "{e} (merchant {} has no configuration for adapter {adapter:?})",
+                                after.merchant
+                            ),
+                            _ => e,
+                        }),
+                    None => Err("the notification has no invoke URL".to_owned()),
+                };
+            let event_source = EventSource {
+                id: &id,
+                created,
+                merchant: &after.merchant,
+                channel: &after.channel,
+                order_id: &after.id,
+            };
+            fired
+                .events
+                .push(notify::event(&event_source, n, &after_json, invoke));
+            fired.notes.push(FiredNotification {
+                event_id: id,
+                reference,
+                scope: n.scope.clone().unwrap_or_default(),
+                source: source.to_owned(),
+                depth,
+            });
+        }
+        fired
+    }
+}
+
+fn to_json(order: &Order) -> Value {
+    serde_json::to_value(order).expect("an order always serializes to JSON")
+}

@@ -1,0 +1,110 @@
+//! The validation stage: built-in checks, then every concerned validation plugin.
+
+use std::sync::Arc;
+
+use crate::checks;
+use crate::host::Host;
+use crate::mutation::Applied;
+use crate::registry::{InstalledPlugin, OnFault};
+use crate::sandbox::PluginKind;
+use crate::trace::{PluginTrace, Trace, Verdict};
+use crate::violation::Violation;
+use crate::wit;
+
+use super::Scope;
+
+impl Host {
+    /// Built-in checks, then every validation plugin the change concerns, in priority
+    /// order. All run, so the merchant sees every reason at once. Used for mutations
+    /// (depth 0) and for hook patches (their cascade depth).
+    pub(super) fn validate(
+        &self,
+        scope: &Scope,
+        applied: &Applied,
+        depth: u32,
+        trace: &mut Trace,
+    ) -> Vec<Violation> {
+        let mut violations = checks::check_order(&applied.order);
+        let plugins =
+            self.registry
+                .concerned(&scope.tenant, PluginKind::Validation, &applied.touched);
+        if plugins.is_empty() {
+            return violations;
+        }
+        // One WIT copy of the candidate, shared by every plugin.
+        let order = wit::order(&applied.order);
+        let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
+        for plugin in &plugins {
+            let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
+            violations.extend(found);
+            trace.plugins.push(plugin_trace);
+        }
+        violations
+    }
+
+    fn run_validation(
+        &self,
+        scope: &Scope,
+        plugin: &Arc<InstalledPlugin>,
+        order: &wit::Order,
+        change: &wit::Change,
+        depth: u32,
+    ) -> (Vec<Violation>, PluginTrace) {
+        let id = &plugin.manifest.id;
+        let ctx = plugin_context(scope, plugin);
+        let run = self
+            .sandbox
+            .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
+        let checked = match &run.outcome {
+            Ok(Ok(())) => Ok(Vec::new()),
+            Ok(Err(found)) => found
+                .iter()
+                .cloned()
+                .map(|v| wit::violation_from_wit(id, v))
+                .collect(),
+            Err(fault) => Err(fault.clone()),
+        };
+        let (found, verdict) = match checked {
+            Ok(found) if found.is_empty() => (found, Verdict::Accepted),
+            Ok(found) => {
+                let violations = found.len();
+                (found, Verdict::Rejected { violations })
+            }
+            Err(fault) => {
+                let on_fault = plugin.manifest.on_fault;
+                let found = match on_fault {
+                    OnFault::Allow => Vec::new(),
+                    OnFault::Reject => vec![Violation {
+                        plugin: id.clone(),
+                        path: String::new(),
+                        code: "plugin-fault".to_owned(),
+                        message: format!("plugin `{id}` failed: {fault}"),
+                    }],
+                };
+                (found, Verdict::Faulted { fault, on_fault })
+            }
+        };
+        (found, PluginTrace::new(plugin, depth, &run, verdict))
+    }
+}
+
+/// The context a plugin is called with.
+pub(super) fn plugin_context(scope: &Scope, plugin: &InstalledPlugin) -> wit::Context {
+    wit::context(
+        &scope.tenant.merchant,
+        &scope.tenant.channel,
+        &plugin.manifest.id,
+        plugin.manifest.adapter_id.as_deref(),
+        scope.adapter_id.as_deref(),
+        &plugin.config_json,
+    )
+}
+
+/// Violations in one line, for the trace of a hook patch refused by validation.
+pub(super) fn describe(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{} at {}: {}", v.plugin, v.path, v.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
