@@ -41,6 +41,24 @@ struct Change {
     depth: u32,
 }
 
+/// The WIT copy of an order version: hooks that leave the order unchanged hand the next
+/// hook the same version, which then needs no new conversion.
+#[derive(Default)]
+struct OrderView {
+    version: Option<u64>,
+    order: Option<wit::Order>,
+}
+
+impl OrderView {
+    fn of(&mut self, stored: &StoredOrder) -> &wit::Order {
+        if self.version != Some(stored.version) || self.order.is_none() {
+            self.order = Some(wit::order(&stored.order));
+            self.version = Some(stored.version);
+        }
+        self.order.as_ref().expect("set above")
+    }
+}
+
 /// What became of one hook run.
 enum HookResult {
     /// The hook's patch committed this change.
@@ -63,6 +81,8 @@ impl Host {
         trace: &mut Trace,
     ) -> StoredOrder {
         let mut latest = committed;
+        // The WIT copy of the latest order, shared by the hooks that run on that version.
+        let mut view = OrderView::default();
         let mut queue = VecDeque::from([Change {
             before: before.cloned(),
             touched: applied.touched.clone(),
@@ -89,7 +109,7 @@ impl Host {
             }
             for hook in &hooks {
                 for _ in 0..super::MAX_ATTEMPTS {
-                    match self.run_hook(scope, hook, &change, &mut latest, trace) {
+                    match self.run_hook(scope, hook, &change, &mut latest, &mut view, trace) {
                         HookResult::Patched(next) => queue.push_back(*next),
                         HookResult::Done => {}
                         HookResult::Conflict => {
@@ -135,6 +155,7 @@ impl Host {
         hook: &InstalledPlugin,
         change: &Change,
         latest: &mut StoredOrder,
+        view: &mut OrderView,
         trace: &mut Trace,
     ) -> HookResult {
         let depth = change.depth;
@@ -145,11 +166,11 @@ impl Host {
             adapter_id: change.made_by_adapter.clone(),
         };
         let ctx = plugin_context(&acting, hook);
-        let order = wit::order(&latest.order);
+        let order = view.of(latest);
         let wit_change = wit::change(&change.touched, change.from_status, change.to_status);
         let run = self
             .sandbox
-            .hook(&hook.compiled, &hook.limits, &ctx, &order, &wit_change);
+            .hook(&hook.compiled, &hook.limits, &ctx, order, &wit_change);
         let record = |trace: &mut Trace, at: usize, verdict| {
             trace
                 .plugins
