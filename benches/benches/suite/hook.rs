@@ -1,0 +1,77 @@
+//! `hook/apply-10-ops`: `patch_order` on a 20-line order with 10 replace operations;
+//! `hook/call-three-for-two/20` and `hook/call-free-shipping/20`: one hook call all-in
+//! (order → WIT, fresh instance, call, operations back to JSON Patch);
+//! `hook/three-for-two-all-in/20`: the call and applying what it answered.
+
+use std::hint::black_box;
+
+use criterion::Criterion;
+use ordergate::model::{Order, OrderStatus};
+use ordergate::patch::{PatchOperation, patch_order};
+use ordergate::registry::InstalledPlugin;
+use ordergate::{Host, PluginKind, wit};
+use ordergate_benches::*;
+use serde_json::json;
+
+fn call(host: &Host, plugin: &InstalledPlugin, config: &str, order: &Order) -> Vec<PatchOperation> {
+    let ctx = wit::context("norce", "b2c", &plugin.manifest.id, None, None, config);
+    let w = wit::order(order);
+    let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+    let run = host
+        .sandbox()
+        .hook(plugin.compiled(), &plugin.limits, &ctx, &w, &change);
+    match run.outcome {
+        Ok(Ok(outcome)) => wit::patch_operations(&outcome.operations).expect("valid patch"),
+        Ok(Err(message)) => panic!("{} failed: {message}", plugin.manifest.id),
+        Err(fault) => panic!("{} faulted: {fault}", plugin.manifest.id),
+    }
+}
+
+pub fn benches(c: &mut Criterion) {
+    let order = order(20);
+    let mut ops = Vec::new();
+    for i in 0..4 {
+        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/quantity"), "value": 2}));
+    }
+    for i in 4..7 {
+        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/name"), "value": format!("Renamed line {i}")}));
+    }
+    ops.push(json!({"op": "replace", "path": "/cart/total", "value": {"includingVat": 3000.0, "excludingVat": 2400.0}}));
+    ops.push(json!({"op": "replace", "path": "/shippings/0/total", "value": {"includingVat": 0.0, "excludingVat": 0.0}}));
+    ops.push(json!({"op": "replace", "path": "/attributes/campaign", "value": "black-friday-26"}));
+    let ops: Vec<PatchOperation> = serde_json::from_value(json!(ops)).expect("operations parse");
+    assert_eq!(ops.len(), 10);
+    patch_order(&order, &ops).expect("patch applies");
+
+    let mut g = c.benchmark_group("hook");
+    g.bench_function("apply-10-ops", |b| {
+        b.iter(|| patch_order(black_box(&order), black_box(&ops)).expect("patch applies"))
+    });
+
+    for (name, path, config) in [
+        ("three-for-two", plugins::THREE_FOR_TWO, json!({})),
+        (
+            "free-shipping",
+            plugins::FREE_SHIPPING,
+            json!({"threshold": 1000.0}),
+        ),
+    ] {
+        let (host, plugin) = host_with_plugin(path, name, PluginKind::Hook, config);
+        let config = serde_json::to_string(&plugin.manifest.config).expect("config");
+        let answered = call(&host, &plugin, &config, &order);
+        assert!(!answered.is_empty(), "{name} patches the fixture");
+        patch_order(&order, &answered).expect("the hook's patch applies");
+        g.bench_function(format!("call-{name}/20"), |b| {
+            b.iter(|| call(&host, &plugin, &config, black_box(&order)))
+        });
+        if name == "three-for-two" {
+            g.bench_function(format!("{name}-all-in/20"), |b| {
+                b.iter(|| {
+                    let ops = call(&host, &plugin, &config, black_box(&order));
+                    patch_order(&order, &ops).expect("patch applies")
+                })
+            });
+        }
+    }
+    g.finish();
+}

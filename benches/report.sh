@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite and writes benches/RESULTS.md from that run: criterion's
+# estimates (target/criterion/<id>/new/estimates.json) and the suite's own measurements
+# (target/ordergate-bench/*.json: p99 latencies, throughput, restart phases).
+#
+#   bash benches/report.sh            # full run, then the report
+#   bash benches/report.sh --report   # only rewrite the report from the last run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+mkdir -p "$target/ordergate-bench"
+meta="$target/ordergate-bench/run.env"
+
+if [[ "${1:-}" != "--report" ]]; then
+    load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+    start=$(date +%s)
+    cargo bench -p ordergate-benches --locked 2>&1 | tee "$target/ordergate-bench/bench.log"
+    end=$(date +%s)
+    {
+        echo "WALL_SECONDS=$((end - start))"
+        echo "LOAD_BEFORE='$load_before'"
+        echo "LOAD_AFTER='$(cut -d' ' -f1-3 /proc/loadavg)'"
+        echo "RUN_DATE='$(date -u +%Y-%m-%dT%H:%M:%SZ)'"
+    } > "$meta"
+fi
+
+# shellcheck disable=SC1090
+source "$meta"
+export WALL_SECONDS LOAD_BEFORE LOAD_AFTER RUN_DATE
+export NPROC="$(nproc)"
+export CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+export RUSTC_VERSION="$(rustc --version)"
+export MEM_TOTAL="$(grep -m1 MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1048576}')"
+export TARGET_DIR="$target"
+
+python3 - <<'PY'
+import json, os
+
+target = os.environ["TARGET_DIR"]
+crit = os.path.join(target, "criterion")
+custom = os.path.join(target, "ordergate-bench")
+
+def est(bid):
+    """criterion's median and its 95% confidence interval, in ns (None if absent)."""
+    path = os.path.join(crit, bid, "new", "estimates.json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        e = json.load(f)
+    m = e["median"]
+    return {
+        "median": m["point_estimate"],
+        "lo": m["confidence_interval"]["lower_bound"],
+        "hi": m["confidence_interval"]["upper_bound"],
+        "mad": e.get("median_abs_dev", {}).get("point_estimate"),
+        "mean": e["mean"]["point_estimate"],
+    }
+
+def load(name):
+    path = os.path.join(custom, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+def t(ns):
+    if ns is None:
+        return "n/a"
+    if ns >= 1e9:
+        return f"{ns/1e9:.2f} s"
+    if ns >= 1e6:
+        return f"{ns/1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns/1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+def us(x):
+    return "n/a" if x is None else t(x * 1e3)
+
+def med(bid):
+    e = est(bid)
+    return None if e is None else e["median"]
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+def r(x, digits=1):
+    return "n/a" if x is None else f"{x:.{digits}f}×"
+
+figures = [
+    ("plugin/compile", "Cranelift compile of max-quantity (install on a fresh host, no cache)"),
+    ("plugin/load-disk-cache", "install of max-quantity on a fresh host, warm disk cache"),
+    ("plugin/instantiate", "instantiate alone (`Run::instantiate_time`: store + limits + instance), organization-number"),
+]
+for p in ["max-quantity", "organization-number", "payment-coverage"]:
+    for n in [1, 20, 200]:
+        figures.append((f"validation/{p}/{n}", f"one validation all-in, {p}, {n} lines"))
+for n in [1, 20, 200]:
+    figures.append((f"convert/order-to-wit/{n}", f"order model → WIT order alone, {n} lines"))
+for n in [1, 20, 200]:
+    figures.append((f"validation-preconverted/max-quantity/{n}", f"sandbox validate only (instance + call + result), {n} lines"))
+for n in [20, 200]:
+    figures.append((f"native/max-quantity/{n}", f"native Rust rule, {n} lines"))
+for n in [20, 200]:
+    figures.append((f"native-clone/max-quantity/{n}", f"clone the order + native rule, {n} lines"))
+for n in [1, 20, 200]:
+    figures.append((f"http-callback/max-quantity/{n}", f"HTTP callback on loopback (axum + reqwest keep-alive), {n} lines"))
+figures += [
+    ("hook/apply-10-ops", "`patch_order`, 10 replace operations, 20 lines"),
+    ("hook/call-three-for-two/20", "three-for-two hook call all-in, 20 lines"),
+    ("hook/call-free-shipping/20", "free-shipping hook call all-in, 20 lines"),
+    ("hook/three-for-two-all-in/20", "three-for-two call + applying its patch, 20 lines"),
+    ("notifications/1", "1 notification evaluated after a cart change, 20 lines"),
+    ("notifications/10", "10 notifications"),
+    ("notifications/100", "100 notifications"),
+    ("serialize/order-to-value/20", "`serde_json::to_value(&order)`, 20 lines"),
+    ("serialize/order-to-value/200", "`serde_json::to_value(&order)`, 200 lines"),
+    ("serialize/order-from-value/20", "JSON value → order model (clone + parse), 20 lines"),
+    ("serialize/order-from-value/200", "JSON value → order model (clone + parse), 200 lines"),
+    ("mutation/full", "SetCart, 20 lines, 5 validations + 3 hooks + 100 notifications"),
+    ("mutation/no-plugins", "same, no plugins (100 notifications)"),
+    ("mutation/no-notifications", "same, no notifications (5 validations + 3 hooks)"),
+    ("concurrency/mutations-per-sec/1", "full mutation, 1 thread (time per mutation)"),
+    ("concurrency/mutations-per-sec/2", "full mutation, 2 threads on distinct orders (time per mutation)"),
+    ("restart/100-plugins", "new host, warm cache, install 100 plugins, first mutation served"),
+]
+
+lines = []
+w = lines.append
+w("# ordergate benchmark results")
+w("")
+w("Generated by `bash benches/report.sh` from one run of `cargo bench -p ordergate-benches`.")
+w("")
+w("| machine | |")
+w("| --- | --- |")
+w(f"| date (UTC) | {os.environ.get('RUN_DATE', 'n/a')} |")
+w(f"| cores (`nproc`) | {os.environ['NPROC']} |")
+w(f"| CPU | {os.environ['CPU_MODEL']} |")
+w(f"| memory | {os.environ['MEM_TOTAL']} |")
+w(f"| rustc | {os.environ['RUSTC_VERSION']} |")
+w(f"| load average before / after the run | {os.environ.get('LOAD_BEFORE', 'n/a')} / {os.environ.get('LOAD_AFTER', 'n/a')} |")
+w(f"| wall time of the run | {int(os.environ.get('WALL_SECONDS', '0'))//60} min {int(os.environ.get('WALL_SECONDS', '0'))%60} s |")
+w("")
+w("The machine is shared (other builds run beside the suite): read the figures as orders of")
+w("magnitude and ratios, and the confidence intervals as how noisy the run was.")
+w("")
+
+# --- ratios -----------------------------------------------------------------------------
+lat = load("mutation-latency") or {}
+conc = load("concurrency") or {}
+rest = load("restart") or {}
+inst = load("instantiate") or {}
+brk = load("validation-breakdown") or {}
+
+v = {n: med(f"validation/max-quantity/{n}") for n in [1, 20, 200]}
+nc = {n: med(f"native-clone/max-quantity/{n}") for n in [20, 200]}
+nat = {n: med(f"native/max-quantity/{n}") for n in [20, 200]}
+http = {n: med(f"http-callback/max-quantity/{n}") for n in [1, 20, 200]}
+full = lat.get("full", {})
+
+w("## Ratios that matter")
+w("")
+w("| what | value |")
+w("| --- | --- |")
+for n in [20, 200]:
+    w(f"| WASM all-in ÷ native-clone, {n} lines | {r(ratio(v[n], nc[n]))} ({t(v[n])} vs {t(nc[n])}) |")
+for n in [20, 200]:
+    w(f"| WASM all-in ÷ native rule alone, {n} lines | {r(ratio(v[n], nat[n]), 0)} |")
+for n in [1, 20, 200]:
+    w(f"| HTTP callback ÷ WASM all-in, {n} lines (how much faster WASM is) | {r(ratio(http[n], v[n]))} ({t(http[n])} vs {t(v[n])}) |")
+w(f"| 200 ÷ 20 lines, WASM all-in | {r(ratio(v[200], v[20]), 2)} |")
+w(f"| 200 ÷ 20 lines, native-clone | {r(ratio(nc[200], nc[20]), 2)} |")
+w(f"| 200 ÷ 20 lines, HTTP callback | {r(ratio(http[200], http[20]), 2)} |")
+w(f"| full mutation p50 / p99 (plain loop of {full.get('samples', 'n/a')}) | {us(full.get('p50Us'))} / {us(full.get('p99Us'))} |")
+w(f"| full mutation, criterion median | {t(med('mutation/full'))} |")
+n100 = med("notifications/100")
+w(f"| 100 notifications | {t(n100)} ({t(None if n100 is None else n100/100)} each) |")
+ii = inst.get("instantiate", {})
+w(f"| instantiate (criterion median; loop p50 / p99) | {t(med('plugin/instantiate'))} ({us(ii.get('p50Us'))} / {us(ii.get('p99Us'))}) |")
+w(f"| restart with 100 plugins, warm cache | {t(med('restart/100-plugins'))} |")
+hsum = [med("hook/apply-10-ops"), med("hook/call-three-for-two/20")]
+w(f"| hook call (three-for-two) + applying 10 ops | {t(None if None in hsum else sum(hsum))} ({t(hsum[1])} + {t(hsum[0])}) |")
+for th in ["1", "2"]:
+    m = med(f"concurrency/mutations-per-sec/{th}")
+    plain = conc.get("threads", {}).get(th, {}).get("perSecond")
+    w(f"| full mutations per second, {th} thread(s) (criterion; plain 3 s count) | {'n/a' if m is None else f'{1e9/m:,.0f}'} ({'n/a' if plain is None else f'{plain:,.0f}'}) |")
+w("")
+
+# --- targets ----------------------------------------------------------------------------
+def target_row(what, value, limit, text, smaller_is_better=True):
+    if value is None:
+        met = "not measured"
+    else:
+        ok = value <= limit if smaller_is_better else value >= limit
+        met = "**met**" if ok else "**not met**"
+    w(f"| {what} | {text} | {met} |")
+
+w("## Targets (from the issue)")
+w("")
+w("| target | measured | met? |")
+w("| --- | --- | --- |")
+target_row("one validation all-in, 20 lines ≤ 10 µs (max-quantity)", v[20], 10e3, t(v[20]))
+target_row("one validation all-in, 200 lines ≤ 40 µs (max-quantity)", v[200], 40e3, t(v[200]))
+target_row("instantiate ≤ 5 µs", med("plugin/instantiate"), 5e3, t(med("plugin/instantiate")))
+target_row("WASM ÷ native-clone ≤ 4× at 20 lines", ratio(v[20], nc[20]), 4, r(ratio(v[20], nc[20])))
+target_row("WASM ÷ native-clone ≤ 2× at 200 lines", ratio(v[200], nc[200]), 2, r(ratio(v[200], nc[200])))
+target_row("≥ 20× faster than the HTTP callback at 20 lines", ratio(http[20], v[20]), 20, r(ratio(http[20], v[20])), smaller_is_better=False)
+p99 = full.get("p99Us")
+target_row("full mutation p99 ≤ 500 µs", None if p99 is None else p99 * 1e3, 500e3, us(p99))
+target_row("100 notifications ≤ 50 µs", n100, 50e3, t(n100))
+target_row("restart with 100 plugins ≤ 200 ms", med("restart/100-plugins"), 200e6, t(med("restart/100-plugins")))
+w("")
+
+# --- all figures ------------------------------------------------------------------------
+w("## Every figure")
+w("")
+w("Median of criterion's samples with its 95% confidence interval (bootstrap), and the")
+w("median absolute deviation of the samples.")
+w("")
+w("| benchmark | what | median | 95% CI | MAD |")
+w("| --- | --- | --- | --- | --- |")
+for bid, what in figures:
+    e = est(bid)
+    if e is None:
+        w(f"| `{bid}` | {what} | n/a | | |")
+    else:
+        w(f"| `{bid}` | {what} | {t(e['median'])} | {t(e['lo'])} – {t(e['hi'])} | {t(e['mad'])} |")
+w("")
+
+# --- breakdowns -------------------------------------------------------------------------
+if brk:
+    w("## Where one validation's time goes (max-quantity, plain loop)")
+    w("")
+    w("The engine's own clock (`Run::instantiate_time`, `Run::duration`) against the wall clock")
+    w("around the all-in call; p50 of the loop. `call + result` is `instantiate + call` minus")
+    w("`instantiate`; what is left of all-in is the order → WIT conversion and dropping the copy.")
+    w("")
+    w("| lines | all-in | order → WIT | instantiate | call + result | rest (drop etc.) | fuel | peak memory |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for n, b in brk.get("sizes", {}).items():
+        allin = b["allIn"]["p50Us"]; conv = b["orderToWit"]["p50Us"]
+        ins = b["instantiate"]["p50Us"]; run = b["instantiatePlusCall"]["p50Us"]
+        w(f"| {n} | {allin:.2f} µs | {conv:.2f} µs | {ins:.2f} µs | {run-ins:.2f} µs | {allin-conv-run:.2f} µs | {b['fuelConsumed']:,} | {b['memoryPeakBytes']/1024:.0f} KiB |")
+    w("")
+if lat:
+    w("## Full mutation latency (plain loop)")
+    w("")
+    w("| configuration | mean | p50 | p90 | p99 | max |")
+    w("| --- | --- | --- | --- | --- | --- |")
+    for key, label in [("full", "5 validations + 3 hooks + 100 notifications"), ("noPlugins", "no plugins, 100 notifications"), ("noNotifications", "5 validations + 3 hooks, no notifications")]:
+        s = lat.get(key)
+        if s:
+            w(f"| {label} | {s['meanUs']:.1f} µs | {s['p50Us']:.1f} µs | {s['p90Us']:.1f} µs | {s['p99Us']:.1f} µs | {s['maxUs']:.1f} µs |")
+    w("")
+    tr = lat.get("exampleTrace", {}).get("plugins", [])
+    if tr:
+        w(f"Plugin runs in one full mutation (from its trace): {len(tr)}.")
+        w("")
+        w("| plugin | kind | depth | verdict | instantiate | total |")
+        w("| --- | --- | --- | --- | --- | --- |")
+        for p in tr:
+            verdict = p.get("verdict")
+            if isinstance(verdict, dict):
+                verdict = verdict.get("kind") or ", ".join(verdict.keys())
+            def fmt(x):
+                return "n/a" if x is None else f"{x} µs"
+            inst_us = p.get("instantiateUs", p.get("instantiateTime"))
+            tot_us = p.get("durationUs", p.get("duration"))
+            w(f"| {p.get('plugin')} | {p.get('kind')} | {p.get('depth', '')} | {verdict} | {fmt(inst_us)} | {fmt(tot_us)} |")
+        w("")
+if rest:
+    w("## Restart phases (plain loop, p50)")
+    w("")
+    w(f"100 installs: {rest.get('diskCacheHits')} from the disk cache, {rest.get('memoryCacheHits')} shared in memory.")
+    w("")
+    w("| phase | p50 | max |")
+    w("| --- | --- | --- |")
+    for key, label in [("hostBuild", "build the host (engine, pool, deadline thread)"), ("install100", "install 100 plugins"), ("firstMutation", "first mutation (create a 20-line order, 100 validations)")]:
+        s = rest.get(key)
+        if s:
+            w(f"| {label} | {us(s['p50Us'])} | {us(s['maxUs'])} |")
+    w("")
+w("Criterion's HTML report (plots per benchmark) is in `target/criterion/report/index.html`.")
+w("")
+out = os.path.join(os.getcwd(), "benches", "RESULTS.md")
+with open(out, "w") as f:
+    f.write("\n".join(lines))
+print(f"wrote {out}")
+PY
