@@ -45,6 +45,10 @@ def est(bid):
     """criterion's median and its 95% confidence interval, in ns (None if absent)."""
     path = os.path.join(crit, bid, "new", "estimates.json")
     if not os.path.exists(path):
+        # criterion keeps a `/` inside a function name as `_` in its directory name.
+        group, _, rest = bid.partition("/")
+        path = os.path.join(crit, group, rest.replace("/", "_"), "new", "estimates.json")
+    if not os.path.exists(path):
         return None
     with open(path) as f:
         e = json.load(f)
@@ -262,9 +266,9 @@ if lat:
         for p in tr:
             verdict = p.get("verdict")
             if isinstance(verdict, dict):
-                verdict = verdict.get("kind") or ", ".join(verdict.keys())
+                verdict = ", ".join(f"{k}: {x}" for k, x in verdict.items())
             def fmt(x):
-                return "n/a" if x is None else f"{x} µs"
+                return "n/a" if x is None else f"{float(x):.1f} µs"
             inst_us = p.get("instantiateUs", p.get("instantiateTime"))
             tot_us = p.get("durationUs", p.get("duration"))
             w(f"| {p.get('plugin')} | {p.get('kind')} | {p.get('depth', '')} | {verdict} | {fmt(inst_us)} | {fmt(tot_us)} |")
