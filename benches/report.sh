@@ -101,9 +101,7 @@ for p in ["max-quantity", "organization-number", "payment-coverage"]:
     for n in [1, 20, 200]:
         figures.append((f"validation/{p}/{n}", f"one validation all-in, {p}, {n} lines"))
 for n in [1, 20, 200]:
-    figures.append((f"convert/order-to-wit/{n}", f"order model → WIT order alone, {n} lines"))
-for n in [1, 20, 200]:
-    figures.append((f"validation-preconverted/max-quantity/{n}", f"sandbox validate only (instance + call + result), {n} lines"))
+    figures.append((f"validation-unmetered/max-quantity/{n}", f"the same without fuel metering (`SandboxConfig::fuel = false`), {n} lines"))
 for n in [20, 200]:
     figures.append((f"native/max-quantity/{n}", f"native Rust rule, {n} lines"))
 for n in [20, 200]:
@@ -173,6 +171,9 @@ for n in [20, 200]:
     w(f"| WASM all-in ÷ native rule alone, {n} lines | {r(ratio(v[n], nat[n]), 0)} |")
 for n in [1, 20, 200]:
     w(f"| HTTP callback ÷ WASM all-in, {n} lines (how much faster WASM is) | {r(ratio(http[n], v[n]))} ({t(http[n])} vs {t(v[n])}) |")
+unm = {n: med(f"validation-unmetered/max-quantity/{n}") for n in [1, 20, 200]}
+for n in [20, 200]:
+    w(f"| fuel metering: WASM all-in ÷ the same unmetered, {n} lines | {r(ratio(v[n], unm[n]), 2)} ({t(v[n])} vs {t(unm[n])}) |")
 w(f"| 200 ÷ 20 lines, WASM all-in | {r(ratio(v[200], v[20]), 2)} |")
 w(f"| 200 ÷ 20 lines, native-clone | {r(ratio(nc[200], nc[20]), 2)} |")
 w(f"| 200 ÷ 20 lines, HTTP callback | {r(ratio(http[200], http[20]), 2)} |")
@@ -238,14 +239,15 @@ if brk:
     w("")
     w("The engine's own clock (`Run::instantiate_time`, `Run::duration`) against the wall clock")
     w("around the all-in call; p50 of the loop. `call + result` is `instantiate + call` minus")
-    w("`instantiate`; what is left of all-in is the order → WIT conversion and dropping the copy.")
+    w("`instantiate`, and includes the plugin's reads of the order; what is left of all-in is")
+    w("creating the order's view, dropping the store and returning the instance's pool slot.")
     w("")
-    w("| lines | all-in | order → WIT | instantiate | call + result | rest (drop etc.) | fuel | peak memory |")
-    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    w("| lines | all-in | instantiate | call + result | rest (view, drop) | fuel | peak memory |")
+    w("| --- | --- | --- | --- | --- | --- | --- |")
     for n, b in brk.get("sizes", {}).items():
-        allin = b["allIn"]["p50Us"]; conv = b["orderToWit"]["p50Us"]
+        allin = b["allIn"]["p50Us"]
         ins = b["instantiate"]["p50Us"]; run = b["instantiatePlusCall"]["p50Us"]
-        w(f"| {n} | {allin:.2f} µs | {conv:.2f} µs | {ins:.2f} µs | {run-ins:.2f} µs | {allin-conv-run:.2f} µs | {b['fuelConsumed']:,} | {b['memoryPeakBytes']/1024:.0f} KiB |")
+        w(f"| {n} | {allin:.2f} µs | {ins:.2f} µs | {run-ins:.2f} µs | {allin-run:.2f} µs | {b['fuelConsumed']:,} | {b['memoryPeakBytes']/1024:.0f} KiB |")
     w("")
 if lat:
     w("## Full mutation latency (plain loop)")

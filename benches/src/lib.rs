@@ -97,7 +97,17 @@ pub fn host_with_plugin(
     kind: PluginKind,
     config: Value,
 ) -> (Host, std::sync::Arc<InstalledPlugin>) {
-    let host = host();
+    plugin_on(host(), path, id, kind, config)
+}
+
+/// [`host_with_plugin`] on a host of one's own (e.g. with other sandbox settings).
+pub fn plugin_on(
+    host: Host,
+    path: &str,
+    id: &str,
+    kind: PluginKind,
+    config: Value,
+) -> (Host, std::sync::Arc<InstalledPlugin>) {
     let mut m = manifest(id, &["cart"], config);
     m.kind = kind;
     install(&host, path, m);
@@ -619,7 +629,8 @@ impl MutationRig {
                     .create_order(&scope, new_order(20))
                     .expect("order created")
                     .order
-                    .id;
+                    .id
+                    .clone();
                 let order = order(20);
                 for m in [
                     Mutation::UpsertShipping(order.shippings[0].clone()),

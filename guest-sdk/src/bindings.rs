@@ -1,7 +1,8 @@
 //! The WIT bindings of both plugin worlds, generated once each.
 //!
-//! `validation` owns the shared interfaces (`types`, `log`); `hook` reuses them through
-//! `with`, so an [`crate::Order`] is the same Rust type whichever world a plugin implements.
+//! `validation` owns the shared interfaces (`types`, `view`, `log`); `hook` reuses them
+//! through `with`, so an [`crate::Order`] (the `view` resource) and every record are the same
+//! Rust types whichever world a plugin implements.
 //! Both use `pub_export_macro`: the library's own custom section describes the world
 //! without its exports, and the plugin's `export_…!` invocation emits the full world, which
 //! is what lets one SDK crate hold two worlds.
@@ -34,6 +35,7 @@ pub mod hook {
         export_macro_name: "export_hook",
         with: {
             "ordergate:checkout/types@0.1.0": crate::bindings::validation::ordergate::checkout::types,
+            "ordergate:checkout/view@0.1.0": crate::bindings::validation::ordergate::checkout::view,
             "ordergate:checkout/log@0.1.0": crate::bindings::validation::ordergate::checkout::log,
             "ordergate:checkout/patch@0.1.0": generate,
         },

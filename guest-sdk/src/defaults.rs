@@ -1,40 +1,7 @@
 //! `Default` for the records plugins most often build by hand, mostly in their unit tests:
 //! every `option` is `None`, every list empty, every string empty.
 
-use crate::{
-    Address, Cart, Change, Context, Customer, Item, Money, Order, OrderState, OrderStatus, Payment,
-};
-
-/// An order in `checkout` with nothing in it.
-impl Default for Order {
-    fn default() -> Self {
-        Order {
-            id: String::new(),
-            merchant: String::new(),
-            channel: String::new(),
-            reference: None,
-            created: String::new(),
-            last_modified: String::new(),
-            state: OrderState {
-                current_status: OrderStatus::Checkout,
-                transitions: Vec::new(),
-            },
-            culture: None,
-            currency: None,
-            country: None,
-            cart: None,
-            shippings: Vec::new(),
-            payments: Vec::new(),
-            customer: None,
-            consents: Vec::new(),
-            validations: Vec::new(),
-            hooks: Vec::new(),
-            notifications: Vec::new(),
-            total: None,
-            attributes: None,
-        }
-    }
-}
+use crate::{Address, Cart, Change, Context, Customer, Item, Line, Money, Payment};
 
 /// An empty cart.
 impl Default for Cart {
@@ -72,6 +39,21 @@ impl Default for Item {
             logistics: None,
             upsell: None,
             attributes: None,
+        }
+    }
+}
+
+/// A top-level line at position 0 with no numbers set.
+impl Default for Line {
+    fn default() -> Self {
+        Line {
+            parent: None,
+            position: 0,
+            quantity: None,
+            price: None,
+            total: None,
+            original_total: None,
+            vat_rate: None,
         }
     }
 }

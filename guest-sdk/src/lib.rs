@@ -48,19 +48,43 @@
 //! struct NoEmptyCart;
 //!
 //! impl Validation for NoEmptyCart {
-//!     fn validate(_ctx: Context, order: Order, _change: Change) -> Result<(), Vec<Violation>> {
-//!         match &order.cart {
-//!             Some(cart) if !cart.items.is_empty() => Ok(()),
-//!             _ => {
-//!                 ordergate_guest::log::info("refusing an empty cart");
-//!                 Err(vec![Violation::new("/cart/items", "empty-cart", "the cart is empty")])
-//!             }
+//!     fn validate(_ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
+//!         // The lines' numbers tell an empty cart as well as the whole cart would, for a
+//!         // fraction of the copying.
+//!         if order.lines().is_empty() {
+//!             ordergate_guest::log::info("refusing an empty cart");
+//!             let violation = Violation::new("/cart/items", "empty-cart", "the cart is empty");
+//!             return Err(vec![violation]);
 //!         }
+//!         Ok(())
 //!     }
 //! }
 //!
 //! ordergate_guest::export_validation!(NoEmptyCart);
 //! ```
+//!
+//! ## Reading the order
+//!
+//! The order is not handed over whole: [`Order`] is a handle to the host's copy, valid for
+//! the duration of the call, and each of its methods copies one part of it into the
+//! plugin's memory (`order.customer()`, `order.payments()`, `order.cart_total()`, …). A
+//! plugin pays for what it reads, so:
+//!
+//! - read the smallest part that answers the question: [`Order::lines`] (the numbers of
+//!   every cart line: quantities, prices, totals) rather than [`Order::cart`] (every line in
+//!   full, with names, discounts and attributes); [`Order::cart_total`] rather than the
+//!   cart for its total; [`Order::status`] rather than [`Order::state`] and its
+//!   transitions; [`Order::item`] for the one line whose SKU or name the rule needs;
+//! - read only when the answer depends on it: check the configuration and the [`Change`]
+//!   first, and return before reading what the decision no longer needs;
+//! - call a method once and keep the value: every call copies the part again.
+//!
+//! What a method returns is the order as it stands for this call (the candidate order for a
+//! validation, the committed one for a hook); it does not change while the call runs.
+//!
+//! Keep the rule itself a function over those plain records (`fn check(lines: &[Line], …)`):
+//! an [`Order`] exists only inside the host, so that function is what native unit tests
+//! call.
 //!
 //! ## Building
 //!
@@ -92,8 +116,8 @@
 //!
 //! - [`Violation::new`], and `Violation::from(ConfigError)` for an invalid configuration;
 //! - [`Context::config`] parses the merchant's JSON configuration into your type;
-//! - [`pointer()`], [`Pointer`] and [`Cart::item_pointer`] build JSON Pointers for
-//!   violation paths;
+//! - [`pointer()`], [`Pointer`], [`line_pointer`] (for a line of [`Order::lines`] or
+//!   `cart.items`) and [`Cart::item_pointer`] build JSON Pointers for violation paths;
 //! - [`log::debug`], [`log::info`], [`log::warn`], [`log::error`] write to the run report;
 //! - with the `hook` feature: `Operation::add`, `Operation::replace`, `Operation::test`,
 //!   `Operation::remove`, `Operation::move_from`, `Operation::copy_from` build patch
@@ -104,6 +128,7 @@
 mod bindings;
 mod config;
 mod defaults;
+mod lines;
 pub mod log;
 #[cfg(feature = "hook")]
 mod patch;
@@ -113,18 +138,23 @@ mod pointer;
 pub use bindings::hook;
 pub use bindings::validation;
 pub use config::ConfigError;
+pub use lines::{Nested, line_pointer};
 pub use pointer::{Pointer, escape, pointer};
 
-/// The order model and the other shared records of the `ordergate:checkout/types`
-/// interface.
+/// The records of the order model (the `ordergate:checkout/types` interface): what the
+/// methods of [`Order`] return.
 pub use validation::ordergate::checkout::types;
 
 pub use types::{
     Addon, Address, BodyVersion, Callback, Cart, Change, Consent, Context, Customer, CustomerType,
-    DeliveryDetails, Discount, Item, Json, Logistics, Money, Notification, Order, OrderState,
+    DeliveryDetails, Discount, Item, Json, Line, Logistics, Money, Notification, OrderState,
     OrderStatus, Payment, PaymentAction, PaymentState, PaymentType, PickupAddress, PickupLocation,
     Recurring, Shipping, ShippingProduct, ShippingState, Transition, Upsell, Violation,
 };
+
+/// The order a plugin is called with: a handle to the host's copy, read part by part (see
+/// [Reading the order](crate#reading-the-order)).
+pub use validation::ordergate::checkout::view::Order;
 
 /// An entry of the order's `hooks` (named `hook` in WIT; renamed here so it does not clash
 /// with the `Hook` trait of the hook world).
@@ -167,44 +197,6 @@ impl Violation {
     }
 }
 
-impl Cart {
-    /// The JSON Pointer of the flattened line `self.items[index]` in the order, e.g.
-    /// `/cart/items/0/items/2` for the third child of the first top-level line.
-    ///
-    /// Follows `parent` links up to the top level and uses each line's `position`.
-    /// An index out of range (or a broken parent chain) gives `/cart/items/{index}`.
-    pub fn item_pointer(&self, index: usize) -> String {
-        let fallback = || {
-            Pointer::root()
-                .key("cart")
-                .key("items")
-                .index(index)
-                .into_string()
-        };
-        let mut positions = Vec::new();
-        let mut current = index;
-        loop {
-            // A chain longer than the cart has lines must contain a cycle.
-            if positions.len() > self.items.len() {
-                return fallback();
-            }
-            let Some(item) = self.items.get(current) else {
-                return fallback();
-            };
-            positions.push(item.position as usize);
-            match item.parent {
-                Some(parent) => current = parent as usize,
-                None => break,
-            }
-        }
-        let mut pointer = Pointer::root().key("cart");
-        for position in positions.iter().rev() {
-            pointer = pointer.key("items").index(*position);
-        }
-        pointer.into_string()
-    }
-}
-
 impl Money {
     /// A money value with both amounts set.
     pub fn new(including_vat: f64, excluding_vat: f64) -> Self {
@@ -218,41 +210,6 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(parent: Option<u32>, position: u32) -> Item {
-        Item {
-            parent,
-            position,
-            ..Item::default()
-        }
-    }
-
-    #[test]
-    fn item_pointers_follow_parents() {
-        let cart = Cart {
-            items: vec![
-                line(None, 0),
-                line(None, 1),
-                line(Some(0), 0),
-                line(Some(0), 1),
-                line(Some(3), 0),
-            ],
-            ..Cart::default()
-        };
-        assert_eq!(cart.item_pointer(1), "/cart/items/1");
-        assert_eq!(cart.item_pointer(3), "/cart/items/0/items/1");
-        assert_eq!(cart.item_pointer(4), "/cart/items/0/items/1/items/0");
-        assert_eq!(cart.item_pointer(9), "/cart/items/9");
-    }
-
-    #[test]
-    fn item_pointer_survives_a_parent_cycle() {
-        let cart = Cart {
-            items: vec![line(Some(1), 0), line(Some(0), 0)],
-            ..Cart::default()
-        };
-        assert_eq!(cart.item_pointer(0), "/cart/items/0");
-    }
 
     #[test]
     fn config_parses_and_reports_errors() {

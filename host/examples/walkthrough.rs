@@ -126,7 +126,7 @@ pub fn run(out: &mut String) -> anyhow::Result<()> {
     let created = step.run("create an order with one T-shirt", || {
         host.create_order(&scope, new_order)
     })?;
-    let id = created.expect("the order is created").order.id;
+    let id = created.expect("the order is created").order.id.clone();
     let mutate = |mutation: Mutation| host.mutate(&scope, &id, mutation);
 
     let shipping = Mutation::UpsertShipping(model::from_value(json!({

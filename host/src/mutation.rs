@@ -4,6 +4,8 @@
 //! rules (allowed transitions, the editing lock, required consents). The built-in value checks
 //! ([`crate::checks`]) and plugins then judge the candidate it returns.
 
+use std::sync::Arc;
+
 use crate::model::{
     Address, Cart, NewOrder, Notification, Order, OrderState, OrderStatus, Payment, Shipping,
     Transition,
@@ -60,8 +62,9 @@ pub enum Mutation {
 /// A mutation applied: the candidate order and what changed, for plugins and notifications.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
-    /// The candidate order, with `lastModified` set.
-    pub order: Order,
+    /// The candidate order, with `lastModified` set. Shared with the plugins that read it
+    /// and with the store once committed.
+    pub order: Arc<Order>,
     /// JSON Pointers to what the mutation replaced, e.g. `/cart`, `/payments/2`; `""` is the
     /// whole order (creation). `/lastModified` is never listed. A removal lists the whole array
     /// (`/payments`) because the indices after it shift.
@@ -116,7 +119,7 @@ pub fn create(merchant: &str, channel: &str, id: &str, now: &str, new: NewOrder)
         attributes: new.attributes,
     };
     Applied {
-        order,
+        order: Arc::new(order),
         touched: vec![String::new()],
         from_status: None,
         to_status: Some(OrderStatus::Checkout),
@@ -196,7 +199,7 @@ impl Mutation {
         };
         order.last_modified = now.to_owned();
         Ok(Applied {
-            order,
+            order: Arc::new(order),
             touched: vec![touched],
             from_status: Some(from),
             to_status,

@@ -7,7 +7,7 @@
 //! the new version.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::events::{
     Attempt, EventFilter, EventLog, EventLogError, EventTable, NotificationEvent, Page,
@@ -39,8 +39,9 @@ impl OrderKey {
 /// An order with the version it was stored as (1 for a new order, +1 per write).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredOrder {
-    /// The order.
-    pub order: Order,
+    /// The order. Shared: a version never changes once stored, so loading it and handing
+    /// it to plugins copies nothing.
+    pub order: Arc<Order>,
     /// Its version.
     pub version: u64,
 }
@@ -71,12 +72,12 @@ pub enum StoreError {
 #[derive(Debug, Clone, Copy)]
 pub enum OrderWrite<'a> {
     /// Store a new order as version 1; fails with [`StoreError::AlreadyExists`].
-    Insert(&'a Order),
+    Insert(&'a Arc<Order>),
     /// Replace the order if it is still at `expected_version`; fails with
     /// [`StoreError::Conflict`] otherwise.
     Replace {
         /// The new order.
-        order: &'a Order,
+        order: &'a Arc<Order>,
         /// The version it was computed from.
         expected_version: u64,
     },
@@ -191,7 +192,7 @@ impl OrderStore for MemoryStore {
             inner.orders.insert(
                 OrderKey::of(order),
                 StoredOrder {
-                    order: order.clone(),
+                    order: Arc::clone(order),
                     version,
                 },
             );

@@ -108,11 +108,7 @@ fn organization_customers_must_give_an_organization_number() {
         plugins::ORGANIZATION_NUMBER,
         manifest("org-number", &["customer"], json!({})),
     );
-    let id = host
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[1]);
     let billing = json!({
         "type": "organization",
         "organizationName": "Storm",
@@ -147,7 +143,7 @@ fn organization_customers_must_give_an_organization_number() {
         )
         .unwrap();
     assert_eq!(committed.version, 2);
-    let billing = committed.order.customer.unwrap().billing.unwrap();
+    let billing = committed.order.customer.clone().unwrap().billing.unwrap();
     assert_eq!(
         billing.organization_identification_number.as_deref(),
         Some("212000-1355")
@@ -167,7 +163,8 @@ fn payments_must_cover_the_total_before_processing() {
         .create_order(&scope, from(json!({"currency": "SEK", "cart": cart(&[1])})))
         .unwrap()
         .order
-        .id;
+        .id
+        .clone();
     let payment = |amount: f64| {
         Mutation::UpsertPayment(from(json!({
             "adapterId": "klarna-checkout", "name": "Klarna", "type": "default", "amount": amount, "state": "intent",
@@ -233,11 +230,7 @@ fn only_concerned_plugins_run_in_priority_order_and_all_violations_are_reported(
         plugins::ORGANIZATION_NUMBER,
         manifest("org-number", &["customer"], json!({})),
     );
-    let id = host
-        .create_order(&scope(), new_order(&[]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[]);
 
     let mut bad = cart(&[2]);
     bad["items"][0]["price"]["includingVat"] = json!(-1.0);

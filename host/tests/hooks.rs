@@ -48,7 +48,7 @@ fn free_shipping_zeroes_shipping_totals_above_the_threshold() {
         )
         .unwrap();
     assert_eq!(hook_runs(&created)[0].verdict, Verdict::Unchanged);
-    let id = created.order.id;
+    let id = created.order.id.clone();
     let shipping = json!({"id": "s_postnord", "name": "Postnord", "state": "intent",
         "total": {"includingVat": 49.0, "excludingVat": 39.2}});
     let with_shipping = host
@@ -129,7 +129,7 @@ fn a_payment_adapter_hook_reacts_to_customer_changes_but_not_to_its_own_adapter(
     m.adapter_id = Some("klarna-checkout".into());
     install(&host, plugins::PAYMENT_ADAPTER, m);
     let scope = scope();
-    let id = host.create_order(&scope, new_order(&[1])).unwrap().order.id;
+    let id = create_order(&host, &scope, &[1]);
     let payment = json!({"adapterId": "klarna-checkout", "name": "Klarna", "amount": 250.0, "state": "intent"});
     host.mutate(&scope, &id, Mutation::UpsertPayment(from(payment)))
         .unwrap();
@@ -397,7 +397,7 @@ fn hooks_that_patch_each_other_forever_stop_at_the_cascade_bound() {
         "{:?}",
         created.trace.errors
     );
-    let attributes = created.order.attributes.unwrap();
+    let attributes = created.order.attributes.clone().unwrap();
     assert_eq!(
         (attributes["ping"].as_u64(), attributes["pong"].as_u64()),
         (Some(8), Some(8))

@@ -8,14 +8,23 @@ use common::*;
 use ordergate::mutation::Mutation;
 use ordergate::sandbox::{LimitsOverride, LogLevel, LogLine};
 use ordergate::trace::{PluginTrace, Verdict};
-use ordergate::{Committed, Fault, MutationError, OnFault};
+use ordergate::{Committed, Fault, MutationError, OnFault, SandboxConfig};
 use ordergate_test_support as plugins;
 use serde_json::json;
 
 /// Installs the hostile plugin to misbehave as `behaviour` on orders whose cart reference
 /// is `attack`, and to accept every other order.
 fn hostile_host(behaviour: &str, limits: LimitsOverride, on_fault: OnFault) -> ordergate::Host {
-    let host = host();
+    hostile_on(host(), behaviour, limits, on_fault)
+}
+
+/// [`hostile_host`] on a host of one's own.
+fn hostile_on(
+    host: ordergate::Host,
+    behaviour: &str,
+    limits: LimitsOverride,
+    on_fault: OnFault,
+) -> ordergate::Host {
     let mut m = manifest(
         "hostile",
         &[],
@@ -106,6 +115,32 @@ fn an_infinite_loop_with_ample_fuel_misses_its_deadline_and_is_allowed_by_defaul
     assert!(trace.duration.as_millis() >= 20, "{:?}", trace.duration);
     let committed = result.expect("onFault: allow lets the mutation through");
     assert_eq!(committed.version, 1);
+}
+
+#[test]
+fn without_fuel_metering_the_deadline_alone_stops_an_infinite_loop() {
+    let unmetered = host_with(SandboxConfig {
+        fuel: false,
+        ..SandboxConfig::default()
+    });
+    // A budget of 1000 instructions would stop the loop at once if it were metered.
+    let host = hostile_on(
+        unmetered,
+        "loop",
+        limits(json!({"fuel": 1000, "deadlineMs": 20})),
+        OnFault::Reject,
+    );
+    let (result, trace) = attack(&host);
+    assert_eq!(fault_of(&trace), Fault::Timeout);
+    assert_eq!(trace.fuel_consumed, 0);
+    assert!(trace.duration.as_millis() >= 20, "{:?}", trace.duration);
+    match result {
+        Err(MutationError::Rejected { violations, .. }) => assert_eq!(
+            violations[0].message,
+            "plugin `hostile` failed: deadline exceeded"
+        ),
+        other => panic!("expected rejection, got {other:?}"),
+    }
 }
 
 #[test]
@@ -221,7 +256,7 @@ fn the_host_keeps_serving_after_every_kind_of_fault() {
             "resultTooLarge"
         ]
     );
-    let id = result.order.id;
+    let id = result.order.id.clone();
     let next = host
         .mutate(&scope(), &id, Mutation::SetCart(from(cart(&[2]))))
         .unwrap();

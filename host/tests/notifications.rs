@@ -38,11 +38,7 @@ fn a_hook_trigger_records_one_event_when_the_order_completes() {
         "erp-adapter",
         json!({"internalUrl": "https://erp.internal"}),
     );
-    let id = host
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[1]);
 
     let completed = complete(&host, &id);
     assert_eq!(
@@ -106,7 +102,7 @@ fn attempt(id: &str, status_code: i32) -> Attempt {
 fn order_notifications_fire_resolve_their_invoke_and_keep_every_attempt() {
     let host = host();
     let scope = scope();
-    let id = host.create_order(&scope, new_order(&[1])).unwrap().order.id;
+    let id = create_order(&host, &scope, &[1]);
     let notification = |reference: &str, invoke: &str| -> Notification {
         from(json!({
             "adapterId": "jetshop_adapter",
@@ -253,11 +249,7 @@ fn order_notifications_fire_resolve_their_invoke_and_keep_every_attempt() {
 #[test]
 fn invalid_notifications_are_refused_with_what_is_wrong() {
     let host = host();
-    let id = host
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[1]);
     let refused = |body: serde_json::Value| match host.mutate(
         &scope(),
         &id,

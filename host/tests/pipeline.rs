@@ -62,11 +62,7 @@ fn concurrent_mutations_of_one_order_in_one_host_queue_and_lose_nothing() {
         plugins::MAX_QUANTITY,
         manifest("max-quantity", &[], json!({"maxQuantity": 100})),
     );
-    let id = host
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[1]);
     let (_, retried) = race([host.clone(), host], &id);
     assert_eq!(retried, 0, "one host serializes writes to an order");
 }
@@ -89,11 +85,7 @@ fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
         );
         host
     });
-    let id = hosts[0]
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&hosts[0], &scope(), &[1]);
     let (_, retried) = race(hosts, &id);
     println!("{retried} of 50 mutations were recomputed after a conflict");
 }
@@ -102,7 +94,7 @@ fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
 fn an_order_goes_from_checkout_to_completed_and_no_further() {
     let host = host();
     let scope = scope();
-    let id = host.create_order(&scope, new_order(&[2])).unwrap().order.id;
+    let id = create_order(&host, &scope, &[2]);
     for status in [
         OrderStatus::Processing,
         OrderStatus::Accepted,
@@ -137,11 +129,7 @@ fn an_order_goes_from_checkout_to_completed_and_no_further() {
 #[test]
 fn the_cart_is_locked_outside_checkout() {
     let host = host();
-    let id = host
-        .create_order(&scope(), new_order(&[2]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[2]);
     host.mutate(&scope(), &id, Mutation::SetState(OrderStatus::Processing))
         .unwrap();
     let err = host
@@ -160,11 +148,7 @@ fn the_cart_is_locked_outside_checkout() {
 #[test]
 fn unknown_orders_and_other_tenants_orders_are_not_found() {
     let host = host();
-    let id = host
-        .create_order(&scope(), new_order(&[1]))
-        .unwrap()
-        .order
-        .id;
+    let id = create_order(&host, &scope(), &[1]);
     let other = ordergate::Scope::new("norce", "b2b");
     let err = host
         .mutate(&other, &id, Mutation::SetState(OrderStatus::Processing))

@@ -1,25 +1,32 @@
 //! `hook/apply-10-ops`: `patch_order` on a 20-line order with 10 replace operations;
 //! `hook/call-three-for-two/20` and `hook/call-free-shipping/20`: one hook call all-in
-//! (order → WIT, fresh instance, call, operations back to JSON Patch);
+//! (a view of the order, fresh instance, call, operations back to JSON Patch);
 //! `hook/three-for-two-all-in/20`: the call and applying what it answered.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::Criterion;
 use ordergate::model::{Order, OrderStatus};
 use ordergate::patch::{PatchOperation, patch_order};
 use ordergate::registry::InstalledPlugin;
-use ordergate::{Host, PluginKind, wit};
+use ordergate::wit::{self, OrderView};
+use ordergate::{Host, PluginKind};
 use ordergate_benches::*;
 use serde_json::json;
 
-fn call(host: &Host, plugin: &InstalledPlugin, config: &str, order: &Order) -> Vec<PatchOperation> {
+fn call(
+    host: &Host,
+    plugin: &InstalledPlugin,
+    config: &str,
+    order: &Arc<Order>,
+) -> Vec<PatchOperation> {
     let ctx = wit::context("norce", "b2c", &plugin.manifest.id, None, None, config);
-    let w = wit::order(order);
+    let view = Arc::new(OrderView::new(Arc::clone(order)));
     let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
     let run = host
         .sandbox()
-        .hook(plugin.compiled(), &plugin.limits, &ctx, &w, &change);
+        .hook(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
     match run.outcome {
         Ok(Ok(outcome)) => wit::patch_operations(&outcome.operations).expect("valid patch"),
         Ok(Err(message)) => panic!("{} failed: {message}", plugin.manifest.id),
@@ -28,7 +35,7 @@ fn call(host: &Host, plugin: &InstalledPlugin, config: &str, order: &Order) -> V
 }
 
 pub fn benches(c: &mut Criterion) {
-    let order = order(20);
+    let order = Arc::new(order(20));
     let mut ops = Vec::new();
     for i in 0..4 {
         ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/quantity"), "value": 2}));

@@ -1,13 +1,14 @@
 //! `plugin/compile`, `plugin/load-disk-cache`, `plugin/instantiate`.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
 use ordergate::SandboxConfig;
 use ordergate::model::OrderStatus;
 use ordergate::sandbox::ArtifactSource;
-use ordergate::wit;
+use ordergate::wit::{self, OrderView};
 use ordergate_benches::*;
 use serde_json::json;
 
@@ -78,7 +79,7 @@ pub fn benches(c: &mut Criterion) {
         ordergate::PluginKind::Validation,
         json!({}),
     );
-    let order = wit::order(&order(1));
+    let order = Arc::new(OrderView::new(Arc::new(order(1))));
     let ctx = wit::context("norce", "b2c", "organization-number", None, None, "{}");
     let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
     let run = || {

@@ -1,26 +1,35 @@
-//! `validation/<plugin>/<1|20|200>`: one validation all-in (fresh instance, order → WIT,
-//! call, violations back); and the parts, for the breakdown: `convert/order-to-wit/<n>`
-//! and `validation-preconverted/<plugin>/<n>` (sandbox only, order converted beforehand).
+//! `validation/<plugin>/<1|20|200>`: one validation all-in (a view of the candidate order,
+//! a fresh instance, the call with the plugin reading what it needs, violations back); and
+//! `validation-unmetered/max-quantity/<n>`: the same on a host without fuel metering; and
+//! a plain loop for the breakdown (instantiate against the call).
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion};
 use ordergate::model::{Order, OrderStatus};
 use ordergate::registry::InstalledPlugin;
-use ordergate::{Host, PluginKind, Violation, wit};
+use ordergate::wit::{self, OrderView};
+use ordergate::{Host, PluginKind, SandboxConfig, Violation};
 use ordergate_benches::*;
 use serde_json::{Value, json};
 
-/// One validation as the pipeline does it: context, order and change to WIT, a fresh
-/// instance, the call, the violations back to the host's type.
-fn all_in(host: &Host, plugin: &InstalledPlugin, config: &str, order: &Order) -> Vec<Violation> {
+/// One validation as the pipeline does it: context and change to WIT, a view of the
+/// candidate (which the pipeline holds shared, as here), a fresh instance, the call, the
+/// violations back to the host's type.
+fn all_in(
+    host: &Host,
+    plugin: &InstalledPlugin,
+    config: &str,
+    order: &Arc<Order>,
+) -> Vec<Violation> {
     let ctx = wit::context("norce", "b2c", &plugin.manifest.id, None, None, config);
-    let w = wit::order(order);
+    let view = Arc::new(OrderView::new(Arc::clone(order)));
     let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
     let run = host
         .sandbox()
-        .validate(plugin.compiled(), &plugin.limits, &ctx, &w, &change);
+        .validate(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
     match run.outcome {
         Ok(Ok(())) => Vec::new(),
         Ok(Err(violations)) => violations
@@ -45,7 +54,7 @@ pub fn benches(c: &mut Criterion) {
         ),
         ("payment-coverage", plugins::PAYMENT_COVERAGE, json!({})),
     ];
-    let orders: Vec<(usize, Order)> = SIZES.iter().map(|&n| (n, order(n))).collect();
+    let orders: Vec<(usize, Arc<Order>)> = SIZES.iter().map(|&n| (n, Arc::new(order(n)))).collect();
     let hosts: Vec<_> = plugins
         .iter()
         .map(|(name, path, config)| {
@@ -70,10 +79,24 @@ pub fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    let mut g = c.benchmark_group("convert");
+    // The fuel lever: the same validation on a host that does not meter fuel (the
+    // deadline alone bounds plugins).
+    let unmetered = host_with(SandboxConfig {
+        fuel: false,
+        ..SandboxConfig::default()
+    });
+    let (name, _, _, config) = &hosts[0];
+    let (host, plugin) = plugin_on(
+        unmetered,
+        plugins::MAX_QUANTITY,
+        name,
+        PluginKind::Validation,
+        json!({"maxQuantity": MAX_QUANTITY}),
+    );
+    let mut g = c.benchmark_group("validation-unmetered");
     for (n, order) in &orders {
-        g.bench_with_input(BenchmarkId::new("order-to-wit", n), order, |b, order| {
-            b.iter(|| wit::order(black_box(order)))
+        g.bench_with_input(BenchmarkId::new(*name, n), order, |b, order| {
+            b.iter(|| all_in(&host, &plugin, config, black_box(order)))
         });
     }
     g.finish();
@@ -81,42 +104,24 @@ pub fn benches(c: &mut Criterion) {
     let (_, host, plugin, config) = &hosts[0];
     let ctx = wit::context("norce", "b2c", "max-quantity", None, None, config);
     let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
-    let mut g = c.benchmark_group("validation-preconverted");
-    for (n, order) in &orders {
-        let w = wit::order(order);
-        g.bench_with_input(BenchmarkId::new("max-quantity", n), &w, |b, w| {
-            b.iter(|| {
-                host.sandbox().validate(
-                    plugin.compiled(),
-                    &plugin.limits,
-                    &ctx,
-                    black_box(w),
-                    &change,
-                )
-            })
-        });
-    }
-    g.finish();
 
     // The breakdown from a plain loop: what the engine's own clock says (instantiate, and
     // instantiate + call) against the wall clock around the all-in call.
     let rounds = if bench_mode() { 3_000 } else { 3 };
     let mut breakdown = serde_json::Map::new();
     for (n, order) in &orders {
-        let (mut wall, mut conv, mut inst, mut run_total) = (vec![], vec![], vec![], vec![]);
+        let (mut wall, mut inst, mut run_total) = (vec![], vec![], vec![]);
         let (mut fuel, mut memory) = (0, 0);
         for _ in 0..rounds {
             let start = Instant::now();
-            let w = wit::order(order);
-            let converted = start.elapsed();
-            let run = host
-                .sandbox()
-                .validate(plugin.compiled(), &plugin.limits, &ctx, &w, &change);
-            drop(w);
+            let view = Arc::new(OrderView::new(Arc::clone(order)));
+            let run =
+                host.sandbox()
+                    .validate(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
+            drop(view);
             let elapsed = start.elapsed();
             assert!(matches!(run.outcome, Ok(Ok(()))));
             wall.push(elapsed.as_nanos() as u64);
-            conv.push(converted.as_nanos() as u64);
             inst.push(run.instantiate_time.as_nanos() as u64);
             run_total.push(run.duration.as_nanos() as u64);
             fuel = run.fuel_consumed;
@@ -126,7 +131,6 @@ pub fn benches(c: &mut Criterion) {
             n.to_string(),
             json!({
                 "allIn": percentiles(wall),
-                "orderToWit": percentiles(conv),
                 "instantiate": percentiles(inst),
                 "instantiatePlusCall": percentiles(run_total),
                 "fuelConsumed": fuel,

@@ -8,7 +8,7 @@
 //! shipping until the shipping adapter prices it again, because the hook cannot know what
 //! the fee was (and putting fees back is the shipping adapter's business).
 
-use ordergate_guest::{Change, Context, Hook, Money, Operation, Order, Outcome};
+use ordergate_guest::{Change, Context, Hook, Money, Operation, Order, Outcome, Shipping};
 use serde::Deserialize;
 
 /// Half a cent: the cart total is an `f64` sum of prices, so a cart meant to be exactly at
@@ -24,35 +24,47 @@ pub struct Config {
     pub threshold: f64,
 }
 
+/// The configuration from the call's context.
+///
+/// # Errors
+///
+/// An unusable configuration is a fault the merchant must see in the run report, not a
+/// silent "no free shipping".
+pub fn config(ctx: &Context) -> Result<Config, String> {
+    ctx.config()
+        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
+}
+
 /// The plugin; all its state is in the call's arguments.
 pub struct FreeShipping;
 
 impl Hook for FreeShipping {
-    fn handle(ctx: Context, order: Order, _change: Change) -> Result<Outcome, String> {
-        // An unusable configuration is a fault the merchant must see in the run report,
-        // not a silent "no free shipping".
-        let config: Config = ctx
-            .config()
-            .map_err(|e| format!("invalid configuration: {}", e.json_error()))?;
-        Ok(free_shipping(&order, &config))
+    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
+        let config = config(&ctx)?;
+        // The cart total alone decides; the shippings are read only for a cart that
+        // qualifies.
+        if !qualifies(order.cart_total().as_ref(), &config) {
+            return Ok(Outcome::default());
+        }
+        Ok(waive_fees(&order.shippings()))
     }
 }
 
 ordergate_guest::export_hook!(FreeShipping);
 
-/// The rule itself, over plain SDK types so it can be unit-tested natively.
-pub fn free_shipping(order: &Order, config: &Config) -> Outcome {
-    // The cart total is what the customer sees as "your goods" (shipping excluded); a cart
-    // without one has not been priced yet, and there is nothing to compare.
-    let Some(total) = order.cart.as_ref().and_then(|cart| cart.total.as_ref()) else {
-        return Outcome::default();
-    };
-    if total.including_vat + TOLERANCE < config.threshold {
-        return Outcome::default();
-    }
+/// Whether a cart with this total ships free.
+///
+/// The cart total is what the customer sees as "your goods" (shipping excluded); a cart
+/// without one has not been priced yet, and there is nothing to compare.
+pub fn qualifies(cart_total: Option<&Money>, config: &Config) -> bool {
+    cart_total.is_some_and(|total| total.including_vat + TOLERANCE >= config.threshold)
+}
+
+/// The patch that sets the fee of every shipping to zero, over the order's shippings so
+/// it can be unit-tested natively.
+pub fn waive_fees(shippings: &[Shipping]) -> Outcome {
     let free = Money::new(0.0, 0.0);
-    let operations = order
-        .shippings
+    let operations = shippings
         .iter()
         .enumerate()
         // A shipping without a total has no fee to waive (and `replace` needs the member
@@ -81,7 +93,7 @@ pub fn free_shipping(order: &Order, config: &Config) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ordergate_guest::{Cart, OpKind, Shipping};
+    use ordergate_guest::OpKind;
     use serde_json::{Value, json};
 
     fn shipping(total: Option<Money>) -> Shipping {
@@ -103,15 +115,8 @@ mod tests {
         }
     }
 
-    fn order(cart_total: f64, shippings: Vec<Shipping>) -> Order {
-        Order {
-            cart: Some(Cart {
-                total: Some(Money::new(cart_total, cart_total * 0.8)),
-                ..Cart::default()
-            }),
-            shippings,
-            ..Order::default()
-        }
+    fn cart_total(total: f64) -> Option<Money> {
+        Some(Money::new(total, total * 0.8))
     }
 
     fn ops(outcome: &Outcome) -> Vec<(OpKind, &str, Option<Value>)> {
@@ -126,16 +131,13 @@ mod tests {
 
     #[test]
     fn zeroes_every_paid_shipping_at_the_threshold() {
-        let order = order(
-            500.0,
-            vec![
-                shipping(Some(Money::new(49.0, 39.2))),
-                shipping(Some(Money::new(0.0, 0.0))),
-                shipping(None),
-                shipping(Some(Money::new(99.0, 79.2))),
-            ],
-        );
-        let outcome = free_shipping(&order, &CONFIG);
+        assert!(qualifies(cart_total(500.0).as_ref(), &CONFIG));
+        let outcome = waive_fees(&[
+            shipping(Some(Money::new(49.0, 39.2))),
+            shipping(Some(Money::new(0.0, 0.0))),
+            shipping(None),
+            shipping(Some(Money::new(99.0, 79.2))),
+        ]);
         let zero = json!({"includingVat": 0.0, "excludingVat": 0.0});
         assert_eq!(
             ops(&outcome),
@@ -159,26 +161,29 @@ mod tests {
 
     #[test]
     fn rounding_noise_below_the_threshold_still_qualifies() {
-        let order = order(0.7 + 0.1, vec![shipping(Some(Money::new(5.0, 4.0)))]);
-        let outcome = free_shipping(&order, &Config { threshold: 0.8 });
+        assert!(qualifies(
+            cart_total(0.7 + 0.1).as_ref(),
+            &Config { threshold: 0.8 }
+        ));
+        let outcome = waive_fees(&[shipping(Some(Money::new(5.0, 4.0)))]);
         assert_eq!(outcome.operations.len(), 2);
     }
 
     #[test]
     fn below_the_threshold_changes_nothing() {
-        let order = order(499.0, vec![shipping(Some(Money::new(49.0, 39.2)))]);
-        let outcome = free_shipping(&order, &CONFIG);
-        assert!(outcome.operations.is_empty());
-        assert!(outcome.triggers.is_empty());
+        assert!(!qualifies(cart_total(499.0).as_ref(), &CONFIG));
     }
 
     #[test]
     fn an_unpriced_cart_changes_nothing() {
-        let order = Order {
-            shippings: vec![shipping(Some(Money::new(49.0, 39.2)))],
-            ..Order::default()
-        };
-        assert!(free_shipping(&order, &CONFIG).operations.is_empty());
+        assert!(!qualifies(None, &CONFIG));
+    }
+
+    #[test]
+    fn free_shippings_need_no_patch() {
+        let outcome = waive_fees(&[shipping(Some(Money::new(0.0, 0.0))), shipping(None)]);
+        assert!(outcome.operations.is_empty());
+        assert!(outcome.triggers.is_empty());
     }
 
     #[test]
@@ -188,8 +193,7 @@ mod tests {
                 configuration: configuration.into(),
                 ..Context::default()
             };
-            let error =
-                FreeShipping::handle(ctx, order(600.0, vec![]), Change::default()).unwrap_err();
+            let error = config(&ctx).unwrap_err();
             assert!(
                 error.starts_with("invalid configuration: "),
                 "{configuration}: {error}"

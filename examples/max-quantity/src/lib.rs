@@ -3,7 +3,7 @@
 //! Configuration: `{"maxQuantity": 10}`. A merchant uses it to stop bulk buying of
 //! limited stock; it applies to nested lines too (a bundle's components count on their own).
 
-use ordergate_guest::{Change, Context, Order, Validation, Violation};
+use ordergate_guest::{Change, Context, Line, Order, Validation, Violation, line_pointer};
 use serde::Deserialize;
 
 /// The merchant's configuration. `maxQuantity` is required: a cap that silently defaults
@@ -19,11 +19,13 @@ pub struct Config {
 pub struct MaxQuantity;
 
 impl Validation for MaxQuantity {
-    fn validate(ctx: Context, order: Order, _change: Change) -> Result<(), Vec<Violation>> {
+    fn validate(ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
         // A configuration error refuses the order (at ``) instead of letting it through:
         // the merchant asked for a check, so an unusable check must be visible.
         let config: Config = ctx.config().map_err(|e| vec![Violation::from(e)])?;
-        let violations = check(&order, &config);
+        // The quantities are all the rule needs: `lines` copies the numbers of every line,
+        // not the names, discounts and attributes `cart` would.
+        let violations = check(&order.lines(), &config);
         if violations.is_empty() {
             Ok(())
         } else {
@@ -34,22 +36,20 @@ impl Validation for MaxQuantity {
 
 ordergate_guest::export_validation!(MaxQuantity);
 
-/// The rule itself, over plain SDK types so it can be unit-tested natively.
-pub fn check(order: &Order, config: &Config) -> Vec<Violation> {
-    let Some(cart) = &order.cart else {
-        return Vec::new();
-    };
+/// The rule itself, over the cart's lines (empty without a cart), so it can be unit-tested
+/// natively.
+pub fn check(lines: &[Line], config: &Config) -> Vec<Violation> {
     let max = i64::from(config.max_quantity);
-    cart.items
+    lines
         .iter()
         .enumerate()
-        // `cart.items` is flattened (top-level lines, then nested ones), so one pass sees
-        // every line; `item_pointer` rebuilds where the line sits in the JSON order.
-        .filter_map(|(index, item)| {
-            let quantity = item.quantity?;
+        // The lines are flattened (top-level lines, then nested ones), so one pass sees
+        // every line; `line_pointer` rebuilds where the line sits in the JSON order.
+        .filter_map(|(index, line)| {
+            let quantity = line.quantity?;
             (quantity > max).then(|| {
                 Violation::new(
-                    format!("{}/quantity", cart.item_pointer(index)),
+                    format!("{}/quantity", line_pointer(lines, index)),
                     "max-quantity-exceeded",
                     format!("quantity {quantity} exceeds the maximum of {max} per line"),
                 )
@@ -61,36 +61,25 @@ pub fn check(order: &Order, config: &Config) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ordergate_guest::{Cart, Item};
 
-    fn item(parent: Option<u32>, position: u32, quantity: i64) -> Item {
-        Item {
+    fn line(parent: Option<u32>, position: u32, quantity: i64) -> Line {
+        Line {
             parent,
             position,
             quantity: Some(quantity),
-            ..Item::default()
-        }
-    }
-
-    fn order(items: Vec<Item>) -> Order {
-        Order {
-            cart: Some(Cart {
-                items,
-                ..Cart::default()
-            }),
-            ..Order::default()
+            ..Line::default()
         }
     }
 
     #[test]
     fn flags_top_level_and_nested_lines() {
-        let order = order(vec![
-            item(None, 0, 3),
-            item(None, 1, 12),
-            item(Some(0), 0, 1),
-            item(Some(0), 1, 11),
-        ]);
-        let violations = check(&order, &Config { max_quantity: 10 });
+        let lines = [
+            line(None, 0, 3),
+            line(None, 1, 12),
+            line(Some(0), 0, 1),
+            line(Some(0), 1, 11),
+        ];
+        let violations = check(&lines, &Config { max_quantity: 10 });
         assert_eq!(violations.len(), 2);
         assert_eq!(violations[0].path, "/cart/items/1/quantity");
         assert_eq!(violations[0].code, "max-quantity-exceeded");
@@ -103,7 +92,11 @@ mod tests {
 
     #[test]
     fn accepts_quantities_at_the_limit() {
-        let order = order(vec![item(None, 0, 10)]);
-        assert!(check(&order, &Config { max_quantity: 10 }).is_empty());
+        assert!(check(&[line(None, 0, 10)], &Config { max_quantity: 10 }).is_empty());
+    }
+
+    #[test]
+    fn no_cart_no_violations() {
+        assert!(check(&[], &Config { max_quantity: 0 }).is_empty());
     }
 }

@@ -41,21 +41,32 @@ impl Default for Config {
     }
 }
 
+/// The configuration from the call's context.
+///
+/// # Errors
+///
+/// An unusable configuration is a fault the merchant must see in the run report, not a
+/// silent "no export".
+pub fn config(ctx: &Context) -> Result<Config, String> {
+    ctx.config()
+        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
+}
+
 /// The plugin; all its state is in the call's arguments.
 pub struct NotifyCompleted;
 
 impl Hook for NotifyCompleted {
-    fn handle(ctx: Context, _order: Order, _change: Change) -> Result<Outcome, String> {
-        let config: Config = ctx
-            .config()
-            .map_err(|e| format!("invalid configuration: {}", e.json_error()))?;
+    // Reads nothing of the order: whether it reached `completed` is the host's to decide
+    // (see the module documentation).
+    fn handle(ctx: Context, _order: &Order, _change: Change) -> Result<Outcome, String> {
+        let config = config(&ctx)?;
         Ok(notify_completed(&ctx, &config))
     }
 }
 
 ordergate_guest::export_hook!(NotifyCompleted);
 
-/// The rule itself, over plain SDK types so it can be unit-tested natively.
+/// The rule itself, over the call's context, so it can be unit-tested natively.
 pub fn notify_completed(ctx: &Context, config: &Config) -> Outcome {
     let mut trigger = Trigger::new(
         REFERENCE,
@@ -81,7 +92,7 @@ mod tests {
             adapter_id: Some("erp-adapter".into()),
             ..Context::default()
         };
-        let outcome = NotifyCompleted::handle(ctx, Order::default(), Change::default()).unwrap();
+        let outcome = notify_completed(&ctx, &config(&ctx).unwrap());
         assert!(outcome.operations.is_empty());
         assert_eq!(outcome.triggers.len(), 1);
         let trigger = &outcome.triggers[0];
@@ -109,7 +120,7 @@ mod tests {
             configuration: r#"{"invoke": "https://erp.example.com/{order.id}"}"#.into(),
             ..Context::default()
         };
-        let outcome = NotifyCompleted::handle(ctx, Order::default(), Change::default()).unwrap();
+        let outcome = notify_completed(&ctx, &config(&ctx).unwrap());
         let trigger = &outcome.triggers[0];
         assert_eq!(
             trigger.invoke.as_deref(),
@@ -124,7 +135,7 @@ mod tests {
             configuration: r#"{"invoke": 3}"#.into(),
             ..Context::default()
         };
-        let error = NotifyCompleted::handle(ctx, Order::default(), Change::default()).unwrap_err();
+        let error = config(&ctx).unwrap_err();
         assert!(error.starts_with("invalid configuration: "), "{error}");
     }
 }

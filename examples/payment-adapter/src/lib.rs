@@ -7,32 +7,43 @@
 //! adapter's own service. No configuration; the manifest's `adapterId` tells the hook which
 //! payments are its own.
 
-use ordergate_guest::{Change, Context, CustomerType, Hook, Operation, Order, Outcome};
+use ordergate_guest::{
+    Change, Context, Customer, CustomerType, Hook, Operation, Order, Outcome, Payment,
+};
 use serde_json::{Map, Value, json};
 
 /// The plugin; all its state is in the call's arguments.
 pub struct PaymentAdapter;
 
 impl Hook for PaymentAdapter {
-    fn handle(ctx: Context, order: Order, _change: Change) -> Result<Outcome, String> {
-        sync_customer(&ctx, &order)
+    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
+        // Without an adapter of its own the plugin owns no payment (see `sync_customer`):
+        // nothing to read.
+        if ctx.adapter_id.is_none() {
+            return Ok(Outcome::default());
+        }
+        sync_customer(&ctx, order.customer().as_ref(), &order.payments())
     }
 }
 
 ordergate_guest::export_hook!(PaymentAdapter);
 
-/// The rule itself, over plain SDK types so it can be unit-tested natively.
+/// The rule itself, over the order's customer and payments, so it can be unit-tested
+/// natively.
 ///
 /// # Errors
 ///
 /// If one of the adapter's payments has `attributes` that are not a JSON object: merging
 /// into them would lose them, so the hook reports the fault instead.
-pub fn sync_customer(ctx: &Context, order: &Order) -> Result<Outcome, String> {
+pub fn sync_customer(
+    ctx: &Context,
+    customer: Option<&Customer>,
+    payments: &[Payment],
+) -> Result<Outcome, String> {
     // A plugin installed without an adapter owns no payment.
     let Some(adapter_id) = ctx.adapter_id.as_deref() else {
         return Ok(Outcome::default());
     };
-    let customer = order.customer.as_ref();
     let billing = customer.and_then(|c| c.billing.as_ref());
     // The customer's own type first; an order may have it only on the billing address.
     let customer_type = customer
@@ -54,7 +65,7 @@ pub fn sync_customer(ctx: &Context, order: &Order) -> Result<Outcome, String> {
     };
 
     let mut operations = Vec::new();
-    for (index, payment) in order.payments.iter().enumerate() {
+    for (index, payment) in payments.iter().enumerate() {
         // Other adapters' payments are theirs to maintain.
         if payment.adapter_id.as_deref() != Some(adapter_id) {
             continue;
@@ -91,7 +102,7 @@ fn parse_object(text: &str) -> Option<Map<String, Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ordergate_guest::{Address, Customer, OpKind, Payment};
+    use ordergate_guest::{Address, OpKind};
 
     const ADAPTER: &str = "psp-adapter";
 
@@ -107,14 +118,6 @@ mod tests {
             adapter_id: Some(adapter_id.into()),
             attributes: attributes.map(Into::into),
             ..Payment::default()
-        }
-    }
-
-    fn order(customer: Option<Customer>, payments: Vec<Payment>) -> Order {
-        Order {
-            customer,
-            payments,
-            ..Order::default()
         }
     }
 
@@ -140,18 +143,15 @@ mod tests {
 
     #[test]
     fn merges_into_the_adapters_own_payments() {
-        let order = order(
-            Some(organization()),
-            vec![
-                payment("other-adapter", None),
-                payment(
-                    ADAPTER,
-                    Some(r#"{"pspSession":"abc","billingEmail":"old@x"}"#),
-                ),
-                payment(ADAPTER, None),
-            ],
-        );
-        let outcome = sync_customer(&ctx(), &order).unwrap();
+        let payments = [
+            payment("other-adapter", None),
+            payment(
+                ADAPTER,
+                Some(r#"{"pspSession":"abc","billingEmail":"old@x"}"#),
+            ),
+            payment(ADAPTER, None),
+        ];
+        let outcome = sync_customer(&ctx(), Some(&organization()), &payments).unwrap();
         let synced = json!({
             "billingCountry": "SE",
             "billingEmail": "billing@example.com",
@@ -185,8 +185,8 @@ mod tests {
             }),
             ..Customer::default()
         };
-        let outcome =
-            sync_customer(&ctx(), &order(Some(customer), vec![payment(ADAPTER, None)])).unwrap();
+        let payments = [payment(ADAPTER, None)];
+        let outcome = sync_customer(&ctx(), Some(&customer), &payments).unwrap();
         assert_eq!(
             ops(&outcome),
             vec![(
@@ -199,7 +199,7 @@ mod tests {
                 }))
             )]
         );
-        let outcome = sync_customer(&ctx(), &order(None, vec![payment(ADAPTER, None)])).unwrap();
+        let outcome = sync_customer(&ctx(), None, &payments).unwrap();
         assert_eq!(
             outcome.operations[0].value_json(),
             Some(json!({"billingCountry": null, "billingEmail": null, "customerType": null}))
@@ -208,33 +208,28 @@ mod tests {
 
     #[test]
     fn no_matching_payment_no_operations() {
-        let order = order(Some(organization()), vec![payment("other-adapter", None)]);
-        assert!(sync_customer(&ctx(), &order).unwrap().operations.is_empty());
+        let payments = [payment("other-adapter", None)];
+        let outcome = sync_customer(&ctx(), Some(&organization()), &payments).unwrap();
+        assert!(outcome.operations.is_empty());
         // Without an adapter of its own the plugin owns nothing, not "every payment
         // without an adapter".
-        let order = Order {
-            payments: vec![Payment::default()],
-            ..Order::default()
-        };
-        assert!(
-            sync_customer(&Context::default(), &order)
-                .unwrap()
-                .operations
-                .is_empty()
-        );
+        let payments = [Payment::default()];
+        let outcome = sync_customer(&Context::default(), None, &payments).unwrap();
+        assert!(outcome.operations.is_empty());
     }
 
     #[test]
     fn up_to_date_attributes_need_no_patch() {
         let current = r#"{"billingCountry":"SE","billingEmail":"billing@example.com","customerType":"organization","x":1}"#;
-        let order = order(Some(organization()), vec![payment(ADAPTER, Some(current))]);
-        assert!(sync_customer(&ctx(), &order).unwrap().operations.is_empty());
+        let payments = [payment(ADAPTER, Some(current))];
+        let outcome = sync_customer(&ctx(), Some(&organization()), &payments).unwrap();
+        assert!(outcome.operations.is_empty());
     }
 
     #[test]
     fn attributes_that_are_not_an_object_are_a_fault() {
-        let order = order(Some(organization()), vec![payment(ADAPTER, Some("[1]"))]);
-        let error = sync_customer(&ctx(), &order).unwrap_err();
+        let payments = [payment(ADAPTER, Some("[1]"))];
+        let error = sync_customer(&ctx(), Some(&organization()), &payments).unwrap_err();
         assert!(error.contains("/payments/0/attributes"), "{error}");
     }
 }

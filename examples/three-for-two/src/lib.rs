@@ -9,7 +9,7 @@
 //! recomputed to include it. The rule is deliberately simple (one line's units only, no
 //! "cheapest of a mixed basket"): the point of the example is the patch, not the pricing.
 
-use ordergate_guest::{Cart, Change, Context, Hook, Item, Money, Operation, Order, Outcome};
+use ordergate_guest::{Change, Context, Discount, Hook, Line, Money, Operation, Order, Outcome};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -26,42 +26,64 @@ pub struct Config {
 }
 
 impl Config {
-    fn applies_to(&self, item: &Item) -> bool {
+    /// Whether the offer applies to a line. The SKU is a function because it is not in
+    /// the line's numbers: reading it copies the whole item, which only a list of SKUs
+    /// needs.
+    fn applies_to(&self, sku: impl FnOnce() -> Option<String>) -> bool {
         match &self.skus {
             None => true,
             // A line without a SKU cannot be on a list of SKUs.
-            Some(skus) => item
-                .sku
-                .as_ref()
-                .is_some_and(|sku| skus.iter().any(|s| s == sku)),
+            Some(skus) => sku().is_some_and(|sku| skus.contains(&sku)),
         }
     }
+}
+
+/// The configuration from the call's context.
+///
+/// # Errors
+///
+/// An unusable configuration is a fault the merchant must see in the run report, not a
+/// silent "no offer".
+pub fn config(ctx: &Context) -> Result<Config, String> {
+    ctx.config()
+        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
 }
 
 /// The plugin; all its state is in the call's arguments.
 pub struct ThreeForTwo;
 
 impl Hook for ThreeForTwo {
-    fn handle(ctx: Context, order: Order, _change: Change) -> Result<Outcome, String> {
-        let config: Config = ctx
-            .config()
-            .map_err(|e| format!("invalid configuration: {}", e.json_error()))?;
-        Ok(three_for_two(&order, &config))
+    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
+        let config = config(&ctx)?;
+        // Quantities, prices and totals are in the lines' numbers; a SKU needs the line's
+        // full item, read only for the lines the offer could apply to.
+        let sku = |index: usize| {
+            let item = order.item(u32::try_from(index).ok()?)?;
+            item.sku
+        };
+        Ok(three_for_two(
+            &order.lines(),
+            &order.cart_discounts(),
+            &config,
+            sku,
+        ))
     }
 }
 
 ordergate_guest::export_hook!(ThreeForTwo);
 
-/// The rule itself, over plain SDK types so it can be unit-tested natively.
-pub fn three_for_two(order: &Order, config: &Config) -> Outcome {
-    let Some(cart) = &order.cart else {
-        return Outcome::default();
-    };
+/// The rule itself, over the cart's lines (empty without a cart) and discounts, so it can
+/// be unit-tested natively. `sku(index)` is the SKU of `lines[index]`.
+pub fn three_for_two(
+    lines: &[Line],
+    discounts: &[Discount],
+    config: &Config,
+    mut sku: impl FnMut(usize) -> Option<String>,
+) -> Outcome {
     // Idempotence: the host applies this hook's patch as a new change of the cart, and
     // a host that cascades would run the hook again on it. Once the discount is there,
     // there is nothing left to do (and adding it twice would discount twice).
-    if cart
-        .discounts
+    if discounts
         .iter()
         .any(|discount| discount.code.as_deref() == Some(CODE))
     {
@@ -72,11 +94,11 @@ pub fn three_for_two(order: &Order, config: &Config) -> Outcome {
     let mut qualifies = false;
     // Only top-level lines: a bundle's components are priced inside their parent line, so
     // discounting them too would count the same goods twice.
-    for item in top_level(cart) {
-        let (Some(quantity), Some(price)) = (item.quantity, &item.price) else {
+    for (index, line) in top_level(lines) {
+        let (Some(quantity), Some(price)) = (line.quantity, &line.price) else {
             continue;
         };
-        if quantity < 3 || !config.applies_to(item) {
+        if quantity < 3 || !config.applies_to(|| sku(index)) {
             continue;
         }
         let free = (quantity / 3) as f64;
@@ -97,7 +119,7 @@ pub fn three_for_two(order: &Order, config: &Config) -> Outcome {
     // The SDK gives an absent `discounts` and an empty one alike as an empty list. `add` of
     // the whole member is right for both (it creates the member, or replaces `[]` with the
     // same one-element array an append would give); appending with `-` needs the array.
-    let add = if cart.discounts.is_empty() {
+    let add = if discounts.is_empty() {
         Operation::add("/cart/discounts", &[entry])
     } else {
         Operation::add("/cart/discounts/-", &entry)
@@ -107,12 +129,12 @@ pub fn three_for_two(order: &Order, config: &Config) -> Outcome {
     // incoming total is corrected rather than carried over: lines minus every cart
     // discount, the new one included.
     let mut total = Money::new(0.0, 0.0);
-    for item in top_level(cart) {
-        let line = line_total(item);
+    for (_, line) in top_level(lines) {
+        let line = line_total(line);
         total.including_vat += line.including_vat;
         total.excluding_vat += line.excluding_vat;
     }
-    for value in cart.discounts.iter().filter_map(|d| d.value.as_ref()) {
+    for value in discounts.iter().filter_map(|d| d.value.as_ref()) {
         total.including_vat -= value.including_vat;
         total.excluding_vat -= value.excluding_vat;
     }
@@ -122,19 +144,22 @@ pub fn three_for_two(order: &Order, config: &Config) -> Outcome {
     Outcome::patch(vec![add, Operation::replace("/cart/total", &total)])
 }
 
-/// The cart's top-level lines (the flattened `items` list has them first, but filtering
-/// on `parent` does not depend on that).
-fn top_level(cart: &Cart) -> impl Iterator<Item = &Item> {
-    cart.items.iter().filter(|item| item.parent.is_none())
+/// The cart's top-level lines with their indexes (the flattened list has them first, but
+/// filtering on `parent` does not depend on that).
+fn top_level(lines: &[Line]) -> impl Iterator<Item = (usize, &Line)> {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.parent.is_none())
 }
 
 /// A line's total; a line without one counts as price × quantity, and one with neither
 /// as zero (it has not been priced, so it adds nothing the customer pays).
-fn line_total(item: &Item) -> Money {
-    if let Some(total) = &item.total {
+fn line_total(line: &Line) -> Money {
+    if let Some(total) = &line.total {
         return Money::new(total.including_vat, total.excluding_vat);
     }
-    match (&item.price, item.quantity) {
+    match (&line.price, line.quantity) {
         (Some(price), Some(quantity)) => {
             let quantity = quantity as f64;
             Money::new(
@@ -149,20 +174,21 @@ fn line_total(item: &Item) -> Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ordergate_guest::{Discount, OpKind};
+    use ordergate_guest::OpKind;
     use serde_json::Value;
 
-    fn line(sku: &str, quantity: i64, unit: f64) -> Item {
-        Item {
-            sku: Some(sku.into()),
+    /// A top-level line and its SKU.
+    fn line(sku: &'static str, quantity: i64, unit: f64) -> (&'static str, Line) {
+        let line = Line {
             quantity: Some(quantity),
             price: Some(Money::new(unit, unit * 0.8)),
             total: Some(Money::new(
                 unit * quantity as f64,
                 unit * 0.8 * quantity as f64,
             )),
-            ..Item::default()
-        }
+            ..Line::default()
+        };
+        (sku, line)
     }
 
     fn discount(code: &str, value: Money) -> Discount {
@@ -177,17 +203,12 @@ mod tests {
         }
     }
 
-    fn order(items: Vec<Item>, discounts: Vec<Discount>) -> Order {
-        Order {
-            cart: Some(Cart {
-                items,
-                discounts,
-                // Deliberately stale: the rule must not start from it.
-                total: Some(Money::new(1.0, 1.0)),
-                ..Cart::default()
-            }),
-            ..Order::default()
-        }
+    /// The rule on a cart of `items` (each line with its SKU) and `discounts`.
+    fn run(items: &[(&str, Line)], discounts: &[Discount], config: &Config) -> Outcome {
+        let lines: Vec<Line> = items.iter().map(|(_, line)| *line).collect();
+        three_for_two(&lines, discounts, config, |index| {
+            Some(items[index].0.to_string())
+        })
     }
 
     fn ops(outcome: &Outcome) -> Vec<(OpKind, &str, Option<Value>)> {
@@ -202,17 +223,14 @@ mod tests {
     fn discounts_every_third_unit_and_recomputes_the_total() {
         // 7 × 10: 2 free; 3 × 20: 1 free; 2 × 50: none. A nested line of 9 is ignored.
         let mut nested = line("PART", 9, 1.0);
-        nested.parent = Some(0);
-        let order = order(
-            vec![
-                line("A", 7, 10.0),
-                line("B", 3, 20.0),
-                line("C", 2, 50.0),
-                nested,
-            ],
-            vec![],
-        );
-        let outcome = three_for_two(&order, &Config::default());
+        nested.1.parent = Some(0);
+        let items = [
+            line("A", 7, 10.0),
+            line("B", 3, 20.0),
+            line("C", 2, 50.0),
+            nested,
+        ];
+        let outcome = run(&items, &[], &Config::default());
         assert_eq!(
             ops(&outcome),
             vec![
@@ -239,11 +257,11 @@ mod tests {
 
     #[test]
     fn appends_to_existing_discounts_and_subtracts_them() {
-        let order = order(
-            vec![line("A", 3, 10.0)],
-            vec![discount("WELCOME", Money::new(5.0, 4.0))],
+        let outcome = run(
+            &[line("A", 3, 10.0)],
+            &[discount("WELCOME", Money::new(5.0, 4.0))],
+            &Config::default(),
         );
-        let outcome = three_for_two(&order, &Config::default());
         assert_eq!(
             ops(&outcome),
             vec![
@@ -269,43 +287,53 @@ mod tests {
 
     #[test]
     fn only_listed_skus_take_part() {
-        let order = order(vec![line("A", 3, 10.0), line("B", 6, 1.0)], vec![]);
+        let items = [line("A", 3, 10.0), line("B", 6, 1.0)];
         let config: Config = serde_json::from_str(r#"{"skus": ["B"]}"#).unwrap();
-        let outcome = three_for_two(&order, &config);
+        let outcome = run(&items, &[], &config);
         assert_eq!(
             outcome.operations[0].value_json().unwrap()[0]["value"],
             json!({"includingVat": 2.0, "excludingVat": 1.6})
         );
         let config: Config = serde_json::from_str(r#"{"skus": ["C"]}"#).unwrap();
-        assert!(three_for_two(&order, &config).operations.is_empty());
+        assert!(run(&items, &[], &config).operations.is_empty());
+    }
+
+    #[test]
+    fn reads_a_sku_only_when_a_line_could_take_part() {
+        let mut nested = line("PART", 9, 1.0);
+        nested.1.parent = Some(0);
+        let items = [line("A", 3, 10.0), line("B", 2, 10.0), nested];
+        let lines: Vec<Line> = items.iter().map(|(_, line)| *line).collect();
+        let mut asked = Vec::new();
+        three_for_two(&lines, &[], &Config::default(), |index| {
+            asked.push(index);
+            None
+        });
+        assert!(asked.is_empty(), "no list of SKUs, yet asked for {asked:?}");
+        let config: Config = serde_json::from_str(r#"{"skus": ["A"]}"#).unwrap();
+        three_for_two(&lines, &[], &config, |index| {
+            asked.push(index);
+            None
+        });
+        assert_eq!(asked, [0]);
     }
 
     #[test]
     fn is_idempotent() {
-        let order = order(
-            vec![line("A", 3, 10.0)],
-            vec![discount(CODE, Money::new(10.0, 8.0))],
+        let outcome = run(
+            &[line("A", 3, 10.0)],
+            &[discount(CODE, Money::new(10.0, 8.0))],
+            &Config::default(),
         );
-        assert!(
-            three_for_two(&order, &Config::default())
-                .operations
-                .is_empty()
-        );
+        assert!(outcome.operations.is_empty());
     }
 
     #[test]
     fn nothing_qualifies_nothing_changes() {
-        let order = order(vec![line("A", 2, 10.0)], vec![]);
-        assert!(
-            three_for_two(&order, &Config::default())
-                .operations
-                .is_empty()
-        );
-        assert!(
-            three_for_two(&Order::default(), &Config::default())
-                .operations
-                .is_empty()
-        );
+        let outcome = run(&[line("A", 2, 10.0)], &[], &Config::default());
+        assert!(outcome.operations.is_empty());
+        // No cart: no lines.
+        assert!(run(&[], &[], &Config::default()).operations.is_empty());
     }
 
     #[test]
@@ -314,7 +342,7 @@ mod tests {
             configuration: r#"{"skus": "A"}"#.into(),
             ..Context::default()
         };
-        let error = ThreeForTwo::handle(ctx, Order::default(), Change::default()).unwrap_err();
+        let error = config(&ctx).unwrap_err();
         assert!(error.starts_with("invalid configuration: "), "{error}");
     }
 }

@@ -34,6 +34,7 @@
 //! starts a new round: `pending`, due now, every earlier attempt kept.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,9 @@ pub struct EventPayload {
     /// The notification as it appeared on the order when the event occurred.
     pub notification: Notification,
     /// The order as it appeared when the event occurred, in the event's body `version`.
-    pub order: Value,
+    /// Shared by every event of the same change: one copy of the order, however many
+    /// notifications fire.
+    pub order: Arc<Value>,
 }
 
 /// One delivery attempt (the spec's `NotificationEventAttempt`).

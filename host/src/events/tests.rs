@@ -14,7 +14,7 @@ fn ev(id: &str, merchant: &str, channel: &str, order: &str, reference: &str) -> 
         description: None,
         payload: EventPayload {
             notification: Notification::default(),
-            order: json!({}),
+            order: json!({}).into(),
         },
         attempts: Vec::new(),
         version: BodyVersion::V0,

@@ -550,7 +550,7 @@ pub struct EventSource<'a> {
 pub fn event(
     source: &EventSource<'_>,
     notification: &Notification,
-    order: &Value,
+    order: &Arc<Value>,
     invoke: Result<String, String>,
 ) -> NotificationEvent {
     let delay = Duration::from_millis(u64::try_from(notification.delay.unwrap_or(0)).unwrap_or(0));
@@ -570,7 +570,7 @@ pub fn event(
         description: notification.description.clone(),
         payload: EventPayload {
             notification: notification.clone(),
-            order: order.clone(),
+            order: Arc::clone(order),
         },
         attempts: Vec::new(),
         version: notification.version.unwrap_or(BodyVersion::V0),

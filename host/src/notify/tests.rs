@@ -295,7 +295,12 @@ fn builds_the_event() {
     };
     let o = order("completed");
     let config = json!({"internalUrl": "https://jetshop.internal"});
-    let e = event(&source, &n, &o, resolve_invoke(INVOKE, &o, Some(&config)));
+    let e = event(
+        &source,
+        &n,
+        &o.clone().into(),
+        resolve_invoke(INVOKE, &o, Some(&config)),
+    );
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
         json!({
@@ -338,7 +343,12 @@ fn builds_the_event() {
     assert_eq!(back, e);
 
     // An unresolvable invoke is recorded on the event.
-    let e = event(&source, &example(), &o, resolve_invoke(INVOKE, &o, None));
+    let e = event(
+        &source,
+        &example(),
+        &o.clone().into(),
+        resolve_invoke(INVOKE, &o, None),
+    );
     let v = serde_json::to_value(&e).unwrap();
     assert_eq!(v.get("invoke"), None);
     assert_eq!(

@@ -8,6 +8,7 @@
 //! recorded error.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::clock::rfc3339;
 use crate::host::Host;
@@ -17,10 +18,10 @@ use crate::registry::InstalledPlugin;
 use crate::sandbox::PluginKind;
 use crate::store::{OrderWrite, StoreError, StoredOrder};
 use crate::trace::{PluginTrace, Trace, Verdict};
-use crate::wit;
+use crate::wit::{self, OrderView};
 
 use super::Scope;
-use super::fire::Moment;
+use super::fire::{Jsons, Moment};
 use super::validate::{describe, plugin_context};
 
 /// How deep hook changes may cascade by default: a mutation's own hooks are depth 1, the
@@ -30,7 +31,7 @@ pub const DEFAULT_MAX_CASCADE_DEPTH: u32 = 8;
 /// A committed change that hooks may react to.
 struct Change {
     /// The order before the change (`None` when it was created by it).
-    before: Option<Order>,
+    before: Option<Arc<Order>>,
     touched: Vec<String>,
     from_status: Option<OrderStatus>,
     to_status: Option<OrderStatus>,
@@ -41,21 +42,23 @@ struct Change {
     depth: u32,
 }
 
-/// The WIT copy of an order version: hooks that leave the order unchanged hand the next
-/// hook the same version, which then needs no new conversion.
+/// The view plugins read an order version through: hooks that leave the order unchanged
+/// hand the next hook the same version, whose view (and its flattened lines) is reused.
 #[derive(Default)]
-struct OrderView {
-    version: Option<u64>,
-    order: Option<wit::Order>,
+struct LatestView {
+    view: Option<Arc<OrderView>>,
 }
 
-impl OrderView {
-    fn of(&mut self, stored: &StoredOrder) -> &wit::Order {
-        if self.version != Some(stored.version) || self.order.is_none() {
-            self.order = Some(wit::order(&stored.order));
-            self.version = Some(stored.version);
+impl LatestView {
+    fn of(&mut self, stored: &StoredOrder) -> &Arc<OrderView> {
+        let current = self
+            .view
+            .as_ref()
+            .is_some_and(|v| Arc::ptr_eq(v.order(), &stored.order));
+        if !current {
+            self.view = Some(Arc::new(OrderView::new(Arc::clone(&stored.order))));
         }
-        self.order.as_ref().expect("set above")
+        self.view.as_ref().expect("set above")
     }
 }
 
@@ -75,14 +78,15 @@ impl Host {
     pub(super) fn cascade(
         &self,
         scope: &Scope,
-        before: Option<&Order>,
+        before: Option<&Arc<Order>>,
         committed: StoredOrder,
         applied: &Applied,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) -> StoredOrder {
         let mut latest = committed;
         // The WIT copy of the latest order, shared by the hooks that run on that version.
-        let mut view = OrderView::default();
+        let mut view = LatestView::default();
         let mut queue = VecDeque::from([Change {
             before: before.cloned(),
             touched: applied.touched.clone(),
@@ -109,7 +113,8 @@ impl Host {
             }
             for hook in &hooks {
                 for _ in 0..super::MAX_ATTEMPTS {
-                    match self.run_hook(scope, hook, &change, &mut latest, &mut view, trace) {
+                    match self.run_hook(scope, hook, &change, &mut latest, &mut view, jsons, trace)
+                    {
                         HookResult::Patched(next) => queue.push_back(*next),
                         HookResult::Done => {}
                         HookResult::Conflict => {
@@ -149,13 +154,15 @@ impl Host {
         hooks
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn run_hook(
         &self,
         scope: &Scope,
         hook: &InstalledPlugin,
         change: &Change,
         latest: &mut StoredOrder,
-        view: &mut OrderView,
+        view: &mut LatestView,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) -> HookResult {
         let depth = change.depth;
@@ -201,20 +208,20 @@ impl Host {
             Ok(ops) => ops,
             Err(reason) => {
                 record(trace, slot, Verdict::PatchRefused { reason });
-                self.commit_trigger_events(id, before_change, latest, &triggers, at, trace);
+                self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
                 return HookResult::Done;
             }
         };
         if ops.is_empty() {
             record(trace, slot, Verdict::Unchanged);
-            self.commit_trigger_events(id, before_change, latest, &triggers, at, trace);
+            self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
             return HookResult::Done;
         }
         let applied = match self.patch(&latest.order, &ops, now) {
             Ok(applied) => applied,
             Err(reason) => {
                 record(trace, slot, Verdict::PatchRefused { reason });
-                self.commit_trigger_events(id, before_change, latest, &triggers, at, trace);
+                self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
                 return HookResult::Done;
             }
         };
@@ -229,12 +236,20 @@ impl Host {
                 describe(&violations)
             );
             record(trace, slot, Verdict::PatchRefused { reason });
-            self.commit_trigger_events(id, before_change, latest, &triggers, at, trace);
+            self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
             return HookResult::Done;
         }
         let mut fired =
-            self.fire_order_notifications(Some(&latest.order), &applied.order, at, trace);
-        fired.extend(self.fire_triggers(id, before_change, &applied.order, &triggers, at, trace));
+            self.fire_order_notifications(Some(&latest.order), &applied.order, at, jsons, trace);
+        fired.extend(self.fire_triggers(
+            id,
+            before_change,
+            &applied.order,
+            &triggers,
+            at,
+            jsons,
+            trace,
+        ));
         let write = OrderWrite::Replace {
             order: &applied.order,
             expected_version: latest.version,
@@ -318,7 +333,7 @@ impl Host {
         };
         patched.last_modified = now;
         Ok(Applied {
-            order: patched,
+            order: Arc::new(patched),
             touched,
             from_status: Some(from),
             to_status,
@@ -352,20 +367,22 @@ impl Host {
 
     /// Records the events of a hook's triggers when its patch did not commit (there was
     /// none, or it was refused): an events-only commit.
+    #[allow(clippy::too_many_arguments)]
     fn commit_trigger_events(
         &self,
         hook: &str,
-        before: Option<&Order>,
+        before: Option<&Arc<Order>>,
         latest: &StoredOrder,
         triggers: &[Notification],
         at: Moment,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) {
         if triggers.is_empty() {
             return;
         }
         let (events, fired) = self
-            .fire_triggers(hook, before, &latest.order, triggers, at, trace)
+            .fire_triggers(hook, before, &latest.order, triggers, at, jsons, trace)
             .split();
         if events.is_empty() {
             return;

@@ -2,6 +2,7 @@
 //! notification on the order (and every trigger a hook returned) whose scope changed and
 //! whose new value matches its schema becomes an event, committed with the change.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use serde_json::Value;
@@ -29,6 +30,32 @@ impl Fired {
     /// The events to commit, and what to add to the trace when they did.
     pub(super) fn split(self) -> (Vec<NotificationEvent>, Vec<FiredNotification>) {
         (self.events, self.notes)
+    }
+}
+
+/// The JSON of the order versions one mutation and its cascade go through, each
+/// serialized once: notifications compare a version with the next, and a hook's triggers
+/// look at the same versions again.
+#[derive(Default)]
+pub(super) struct Jsons {
+    known: Vec<(Arc<Order>, Arc<Value>)>,
+}
+
+impl Jsons {
+    /// A cascade touches a handful of versions; more than this are recomputed if needed.
+    const KEPT: usize = 8;
+
+    /// The JSON of `order`, serialized on first use.
+    fn of(&mut self, order: &Arc<Order>) -> Arc<Value> {
+        if let Some((_, json)) = self.known.iter().find(|(o, _)| Arc::ptr_eq(o, order)) {
+            return Arc::clone(json);
+        }
+        let json = Arc::new(to_json(order));
+        if self.known.len() == Self::KEPT {
+            self.known.remove(0);
+        }
+        self.known.push((Arc::clone(order), Arc::clone(&json)));
+        json
     }
 }
 
@@ -60,36 +87,40 @@ impl Host {
     /// the order is new) to `after`.
     pub(super) fn fire_order_notifications(
         &self,
-        before: Option<&Order>,
-        after: &Order,
+        before: Option<&Arc<Order>>,
+        after: &Arc<Order>,
         at: Moment,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) -> Fired {
         let notifications = after.notifications.iter().map(|n| (n, ORDER_SOURCE));
-        self.fire(before, after, notifications, at, trace)
+        self.fire(before, after, notifications, at, jsons, trace)
     }
 
     /// The events of a hook's triggers, evaluated on the change the hook ran for: from the
     /// order before that change to the order as it stands after the hook.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn fire_triggers(
         &self,
         hook: &str,
-        before: Option<&Order>,
-        after: &Order,
+        before: Option<&Arc<Order>>,
+        after: &Arc<Order>,
         triggers: &[Notification],
         at: Moment,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) -> Fired {
         let triggers = triggers.iter().map(|n| (n, hook));
-        self.fire(before, after, triggers, at, trace)
+        self.fire(before, after, triggers, at, jsons, trace)
     }
 
     fn fire<'a>(
         &self,
-        before: Option<&Order>,
-        after: &Order,
+        before: Option<&Arc<Order>>,
+        after: &Arc<Order>,
         notifications: impl ExactSizeIterator<Item = (&'a Notification, &'a str)>,
         at: Moment,
+        jsons: &mut Jsons,
         trace: &mut Trace,
     ) -> Fired {
         let Moment {
@@ -100,8 +131,12 @@ impl Host {
         if notifications.len() == 0 {
             return fired;
         }
-        let before = before.map_or(Value::Null, to_json);
-        let after_json = to_json(after);
+        let before = match before {
+            Some(order) => jsons.of(order),
+            None => Arc::new(Value::Null),
+        };
+        // Shared by the events of this change: one copy of the order however many fire.
+        let after_json = jsons.of(after);
         let configs = self
             .adapter_configs
             .read()

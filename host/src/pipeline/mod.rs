@@ -17,6 +17,8 @@ mod cascade;
 mod fire;
 mod validate;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::clock::rfc3339;
@@ -30,7 +32,7 @@ use crate::trace::Trace;
 use crate::violation::Violation;
 
 pub use cascade::DEFAULT_MAX_CASCADE_DEPTH;
-use fire::Moment;
+use fire::{Jsons, Moment};
 
 /// How many times a mutation is recomputed after losing a race before giving up.
 pub const MAX_ATTEMPTS: u32 = 16;
@@ -68,7 +70,7 @@ impl Scope {
 #[serde(rename_all = "camelCase")]
 pub struct Committed {
     /// The order as stored after the mutation and every hook patch it caused.
-    pub order: Order,
+    pub order: Arc<Order>,
     /// Its version.
     pub version: u64,
     /// What ran.
@@ -137,11 +139,13 @@ impl Host {
                 return Err(MutationError::Rejected { violations, trace });
             }
             let before = current.as_ref().map(|c| &c.order);
+            let mut jsons = Jsons::default();
             let (events, fired) = self
                 .fire_order_notifications(
                     before,
                     &applied.order,
                     Moment { now, depth: 0 },
+                    &mut jsons,
                     &mut trace,
                 )
                 .split();
@@ -156,10 +160,11 @@ impl Host {
                 Ok(version) => {
                     trace.notifications.extend(fired);
                     let committed = StoredOrder {
-                        order: applied.order.clone(),
+                        order: Arc::clone(&applied.order),
                         version: version.expect("an order write yields a version"),
                     };
-                    let latest = self.cascade(scope, before, committed, &applied, &mut trace);
+                    let latest =
+                        self.cascade(scope, before, committed, &applied, &mut jsons, &mut trace);
                     return Ok(Committed {
                         order: latest.order,
                         version: latest.version,
@@ -195,7 +200,8 @@ impl Host {
             (None, Mutation::CreateOrder(new)) => {
                 let mut applied =
                     mutation::create(&key.merchant, &key.channel, &key.id, &now, new.clone());
-                applied.order.hooks = self.hook_bindings(&scope.tenant);
+                // Just created, so not shared yet: `make_mut` copies nothing.
+                Arc::make_mut(&mut applied.order).hooks = self.hook_bindings(&scope.tenant);
                 Ok(applied)
             }
             (None, _) => Err(MutationError::NotFound(key.id.clone())),

@@ -9,7 +9,7 @@ use crate::registry::{InstalledPlugin, OnFault};
 use crate::sandbox::PluginKind;
 use crate::trace::{PluginTrace, Trace, Verdict};
 use crate::violation::Violation;
-use crate::wit;
+use crate::wit::{self, OrderView};
 
 use super::Scope;
 
@@ -31,8 +31,8 @@ impl Host {
         if plugins.is_empty() {
             return violations;
         }
-        // One WIT copy of the candidate, shared by every plugin.
-        let order = wit::order(&applied.order);
+        // One view of the candidate, shared by every plugin.
+        let order = Arc::new(OrderView::new(Arc::clone(&applied.order)));
         let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
         for plugin in &plugins {
             let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
@@ -46,7 +46,7 @@ impl Host {
         &self,
         scope: &Scope,
         plugin: &Arc<InstalledPlugin>,
-        order: &wit::Order,
+        order: &Arc<OrderView>,
         change: &wit::Change,
         depth: u32,
     ) -> (Vec<Violation>, PluginTrace) {

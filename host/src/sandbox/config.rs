@@ -40,6 +40,13 @@ pub struct SandboxConfig {
     /// returned to the OS) when an instance slot is reused: fewer page faults per call.
     /// Default: 128 KiB.
     pub keep_resident_bytes: usize,
+    /// Whether plugins are metered in fuel: a deterministic instruction budget
+    /// ([`Limits::fuel`]) and the fuel figure of every run. Without it the deadline alone
+    /// bounds a plugin (still in bounded time, but where it stops depends on the machine),
+    /// runs report 0 fuel, and compiled code is faster (the benchmarks measure by how
+    /// much). Compiled artifacts depend on it, so changing it recompiles plugins.
+    /// Default: `true`.
+    pub fuel: bool,
 }
 
 impl Default for SandboxConfig {
@@ -52,6 +59,7 @@ impl Default for SandboxConfig {
             max_wasm_stack: 512 << 10,
             epoch_tick: Duration::from_millis(1),
             keep_resident_bytes: 128 << 10,
+            fuel: true,
         }
     }
 }
@@ -73,7 +81,7 @@ impl SandboxConfig {
         let mut config = wasmtime::Config::new();
         config
             .wasm_component_model(true)
-            .consume_fuel(true)
+            .consume_fuel(self.fuel)
             .epoch_interruption(true)
             .max_wasm_stack(self.max_wasm_stack)
             .allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));

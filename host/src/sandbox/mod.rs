@@ -4,15 +4,16 @@
 //! It knows plugins and the WIT order types, and nothing of HTTP, storage or the
 //! pipeline that calls it.
 //!
-//! - One [`wasmtime::Engine`] per [`Sandbox`], configured by [`SandboxConfig`]: fuel and
-//!   epoch interruption on, the pooling instance allocator, a host-wide wasm stack cap.
+//! - One [`wasmtime::Engine`] per [`Sandbox`], configured by [`SandboxConfig`]: fuel
+//!   (unless turned off) and epoch interruption on, the pooling instance allocator, a host-wide wasm stack cap.
 //! - [`Sandbox::compile`] compiles a component once (or loads it from the in-memory or
 //!   on-disk [artifact cache](artifact_cache)), refuses it if it imports anything but the
 //!   `ordergate:checkout` interfaces, type-checks it against its world and pre-instantiates
 //!   it.
 //! - [`Sandbox::validate`] instantiates the plugin afresh (nothing leaks between orders or
-//!   merchants), runs it under its [`Limits`] and reports a [`Run`]: the verdict or the
-//!   [`Fault`], fuel, peak memory, time and log.
+//!   merchants), hands it a borrowed handle to the order's [`OrderView`], runs it under its
+//!   [`Limits`] and reports a [`Run`]: the verdict or the [`Fault`], fuel, peak memory, time
+//!   and log.
 
 pub mod artifact_cache;
 mod config;
@@ -21,13 +22,14 @@ mod limits;
 mod run;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::wit;
+use crate::wit::{self, OrderReader, OrderView};
 pub use config::SandboxConfig;
 pub use limits::{Limits, LimitsOverride};
 pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, PluginLog, Run};
@@ -151,10 +153,12 @@ impl std::fmt::Debug for CompiledPlugin {
     }
 }
 
-/// Per-invocation state of a store: limits accounting and the plugin's log.
+/// Per-invocation state of a store: limits accounting, the plugin's log and the order it
+/// reads.
 pub(crate) struct HostState {
     limiter: StoreLimiter,
     log: PluginLog,
+    reader: wit::OrderReader,
 }
 
 impl wit::log::Host for HostState {
@@ -173,7 +177,7 @@ impl wit::log::Host for HostState {
 
 /// Interfaces a plugin may import: the package's own. Anything else is refused.
 const ALLOWED_IMPORT_PREFIX: &str = "ordergate:checkout/";
-const ALLOWED_INTERFACES: [&str; 3] = ["log", "types", "patch"];
+const ALLOWED_INTERFACES: [&str; 4] = ["log", "types", "view", "patch"];
 
 /// The WebAssembly runtime of one host. Cheap to share behind an `Arc`; every method
 /// takes `&self` and may be called from many threads.
@@ -192,6 +196,10 @@ impl Sandbox {
         let engine = Engine::new(&config.engine_config())?;
         let mut linker = Linker::new(&engine);
         wit::log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+        wit::validator::ordergate::checkout::view::add_to_linker::<
+            HostState,
+            HasSelf<wit::OrderReader>,
+        >(&mut linker, |state| &mut state.reader)?;
         let disk = match &config.cache_dir {
             Some(dir) => Some(ArtifactCache::open(dir, &engine)?),
             None => None,
@@ -295,7 +303,7 @@ impl Sandbox {
         plugin: &CompiledPlugin,
         limits: &Limits,
         ctx: &wit::Context,
-        order: &wit::Order,
+        order: &Arc<OrderView>,
         change: &wit::Change,
     ) -> Run<Result<(), Vec<wit::Violation>>> {
         let KindPre::Validation(pre) = &plugin.pre else {
@@ -303,8 +311,9 @@ impl Sandbox {
         };
         self.run(
             limits,
+            order,
             |store| pre.instantiate(store),
-            |instance, store| instance.call_validate(store, ctx, order, change),
+            |instance, store| instance.call_validate(store, ctx, OrderReader::handle(), change),
             |verdict| match verdict {
                 Ok(()) => 0,
                 Err(violations) => violations
@@ -325,7 +334,7 @@ impl Sandbox {
         plugin: &CompiledPlugin,
         limits: &Limits,
         ctx: &wit::Context,
-        order: &wit::Order,
+        order: &Arc<OrderView>,
         change: &wit::Change,
     ) -> Run<Result<wit::Outcome, String>> {
         let KindPre::Hook(pre) = &plugin.pre else {
@@ -333,8 +342,9 @@ impl Sandbox {
         };
         self.run(
             limits,
+            order,
             |store| pre.instantiate(store),
-            |instance, store| instance.call_handle(store, ctx, order, change),
+            |instance, store| instance.call_handle(store, ctx, OrderReader::handle(), change),
             |answer| match answer {
                 Err(message) => message.len(),
                 Ok(outcome) => {
@@ -370,6 +380,7 @@ impl Sandbox {
     fn run<I, T>(
         &self,
         limits: &Limits,
+        order: &Arc<OrderView>,
         instantiate: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<I>,
         call: impl FnOnce(&I, &mut Store<HostState>) -> wasmtime::Result<T>,
         result_bytes: impl FnOnce(&T) -> usize,
@@ -380,12 +391,15 @@ impl Sandbox {
             HostState {
                 limiter: StoreLimiter::new(limits),
                 log: PluginLog::default(),
+                reader: OrderReader::new(order.clone()),
             },
         );
         store.limiter(|state| &mut state.limiter);
-        store
-            .set_fuel(limits.fuel)
-            .expect("fuel is enabled on every ordergate engine");
+        if self.config.fuel {
+            store
+                .set_fuel(limits.fuel)
+                .expect("fuel is enabled on this engine");
+        }
         store.set_epoch_deadline(epoch::ticks(limits.deadline, self.config.epoch_tick));
 
         let outcome = match instantiate(&mut store) {
@@ -406,7 +420,10 @@ impl Sandbox {
             }
         };
         let duration = start.elapsed();
-        let fuel_consumed = limits.fuel - store.get_fuel().unwrap_or(0);
+        let fuel_consumed = match store.get_fuel() {
+            Ok(left) => limits.fuel - left,
+            Err(_) => 0,
+        };
         let state = store.into_data();
         let (outcome, instantiate_time) = match outcome {
             Ok((value, t)) => (Ok(value), t),
@@ -445,7 +462,12 @@ fn check_header(bytes: &[u8]) -> Result<(), CompileError> {
 }
 
 fn check_imports(engine: &Engine, component: &Component) -> Result<(), CompileError> {
-    for (name, _) in component.component_type().imports(engine) {
+    for (name, item) in component.component_type().imports(engine) {
+        // A world's `use view.{order}` becomes a top-level import of the type `order`: a
+        // name for a type grants nothing, so only instances and functions are checked.
+        if matches!(item.ty, ComponentItem::Type(_) | ComponentItem::Resource(_)) {
+            continue;
+        }
         let allowed = name
             .strip_prefix(ALLOWED_IMPORT_PREFIX)
             .and_then(|rest| rest.split('@').next())

@@ -1,9 +1,9 @@
 //! Conversions between the order model and the WIT types.
 //!
-//! The model is the source of truth; plugins see a typed copy made once per mutation and
-//! shared by every plugin that runs on it. Free-form JSON becomes JSON text, nested cart
-//! items are flattened breadth-first (see the WIT `item` docs), and absent amounts in a
-//! `money` object become 0.
+//! The model is the source of truth; plugins read typed copies of its parts through the
+//! [`view`](super::view) of the order. Free-form JSON becomes JSON text, nested cart items
+//! are flattened breadth-first (see the WIT `item` docs), and absent amounts in a `money`
+//! object become 0.
 
 use std::collections::VecDeque;
 
@@ -11,75 +11,6 @@ use super::validator::ordergate::checkout::types as w;
 use crate::model as m;
 use crate::sandbox::Fault;
 use crate::violation::Violation;
-
-/// The WIT view of an order.
-pub fn order(o: &m::Order) -> w::Order {
-    w::Order {
-        id: o.id.clone(),
-        merchant: o.merchant.clone(),
-        channel: o.channel.clone(),
-        reference: o.reference.clone(),
-        created: o.created.clone(),
-        last_modified: o.last_modified.clone(),
-        state: w::OrderState {
-            current_status: status(o.state.current_status),
-            transitions: o
-                .state
-                .transitions
-                .iter()
-                .map(|t| w::Transition {
-                    status: status(t.status),
-                    time_stamp: t.time_stamp.clone(),
-                })
-                .collect(),
-        },
-        culture: o.culture.clone(),
-        currency: o.currency.clone(),
-        country: o.country.clone(),
-        cart: o.cart.as_ref().map(cart),
-        shippings: o.shippings.iter().map(shipping).collect(),
-        payments: o.payments.iter().map(payment).collect(),
-        customer: o.customer.as_ref().map(|c| w::Customer {
-            billing: c.billing.as_ref().map(address),
-            shipping: c.shipping.as_ref().map(address),
-            type_: c.kind.map(customer_type),
-            attributes: json(&c.attributes),
-        }),
-        consents: o
-            .consents
-            .iter()
-            .map(|c| w::Consent {
-                id: c.id.clone(),
-                checked: c.checked,
-                text: c.text.clone(),
-                required: c.required,
-            })
-            .collect(),
-        validations: o
-            .validations
-            .iter()
-            .map(|v| w::Callback {
-                id: v.id.clone(),
-                adapter_id: v.adapter_id.clone(),
-                url: v.url.clone(),
-            })
-            .collect(),
-        hooks: o
-            .hooks
-            .iter()
-            .map(|h| w::Hook {
-                id: h.id.clone(),
-                adapter_id: h.adapter_id.clone(),
-                subscribe_to: h.subscribe_to.clone(),
-                target: h.target.clone(),
-                invoke: h.invoke.clone(),
-            })
-            .collect(),
-        notifications: o.notifications.iter().map(notification).collect(),
-        total: o.total.as_ref().map(money),
-        attributes: json(&o.attributes),
-    }
-}
 
 /// The WIT context a plugin is called with.
 pub fn context(
@@ -180,75 +111,124 @@ pub fn violation_from_wit(plugin: &str, v: w::Violation) -> Result<Violation, Fa
     })
 }
 
-fn json(attributes: &Option<m::Attributes>) -> Option<String> {
+pub(super) fn json(attributes: &Option<m::Attributes>) -> Option<String> {
     attributes
         .as_ref()
         .map(|a| serde_json::to_string(a).expect("a JSON map always serializes"))
 }
 
-fn money(x: &m::Money) -> w::Money {
+pub(super) fn money(x: &m::Money) -> w::Money {
     w::Money {
         including_vat: x.including_vat.unwrap_or(0.0),
         excluding_vat: x.excluding_vat.unwrap_or(0.0),
     }
 }
 
-fn cart(c: &m::Cart) -> w::Cart {
+pub(super) fn cart(c: &m::Cart, lines: &[LinePath]) -> w::Cart {
+    let top = c.items.as_deref().unwrap_or_default();
     w::Cart {
         reference: c.reference.clone(),
-        items: flatten(c.items.as_deref().unwrap_or_default()),
+        items: lines
+            .iter()
+            .filter_map(|at| Some(item(at, at.resolve(top)?)))
+            .collect(),
         discounts: discounts(&c.discounts),
         total: c.total.as_ref().map(money),
         attributes: json(&c.attributes),
     }
 }
 
+/// Where a flattened cart line sits: its WIT `parent` and `position`, and the indices that
+/// lead to it from `cart.items` (one per nesting level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct LinePath {
+    pub parent: Option<u32>,
+    pub position: u32,
+    pub path: Box<[u32]>,
+}
+
+impl LinePath {
+    /// The line this path leads to in `top`, the cart's top-level items.
+    pub fn resolve<'a>(&self, top: &'a [m::Item]) -> Option<&'a m::Item> {
+        let (first, rest) = self.path.split_first()?;
+        let mut item = top.get(*first as usize)?;
+        for &i in rest {
+            item = item.items.as_deref()?.get(i as usize)?;
+        }
+        Some(item)
+    }
+}
+
 /// Breadth-first: top-level lines keep their indices, nested lines follow level by level.
-fn flatten(top: &[m::Item]) -> Vec<w::Item> {
+pub(super) fn flatten(top: &[m::Item]) -> Vec<LinePath> {
     let mut out = Vec::with_capacity(top.len());
-    let mut queue: VecDeque<(Option<u32>, u32, &m::Item)> = top
+    let mut queue: VecDeque<(Option<u32>, Vec<u32>, &m::Item)> = top
         .iter()
         .enumerate()
-        .map(|(i, item)| (None, i as u32, item))
+        .map(|(i, item)| (None, vec![i as u32], item))
         .collect();
-    while let Some((parent, position, it)) = queue.pop_front() {
+    while let Some((parent, path, it)) = queue.pop_front() {
         let index = out.len() as u32;
         for (i, child) in it.items.iter().flatten().enumerate() {
-            queue.push_back((Some(index), i as u32, child));
+            let mut child_path = path.clone();
+            child_path.push(i as u32);
+            queue.push_back((Some(index), child_path, child));
         }
-        out.push(w::Item {
+        out.push(LinePath {
             parent,
-            position,
-            id: it.id.clone(),
-            reference: it.reference.clone(),
-            name: it.name.clone(),
-            sku: it.sku.clone(),
-            product_type: it.product_type.clone(),
-            url: it.url.clone(),
-            image_url: it.image_url.clone(),
-            quantity: it.quantity,
-            unit: it.unit.clone(),
-            price: it.price.as_ref().map(money),
-            total: it.total.as_ref().map(money),
-            original_total: it.original_total.as_ref().map(money),
-            vat_rate: it.vat_rate,
-            discounts: discounts(&it.discounts),
-            logistics: it.logistics.as_ref().map(|l| w::Logistics {
-                weight: l.weight,
-                height: l.height,
-                width: l.width,
-                length: l.length,
-                tags: l.tags.clone().unwrap_or_default(),
-                shipping_date: l.shipping_date.clone(),
-            }),
-            upsell: it.upsell,
-            attributes: json(&it.attributes),
+            position: *path.last().expect("a path is never empty"),
+            path: path.into_boxed_slice(),
         });
     }
     out
 }
 
-fn discounts(list: &Option<Vec<m::Discount>>) -> Vec<w::Discount> {
+/// A flattened cart line in full.
+pub(super) fn item(at: &LinePath, it: &m::Item) -> w::Item {
+    w::Item {
+        parent: at.parent,
+        position: at.position,
+        id: it.id.clone(),
+        reference: it.reference.clone(),
+        name: it.name.clone(),
+        sku: it.sku.clone(),
+        product_type: it.product_type.clone(),
+        url: it.url.clone(),
+        image_url: it.image_url.clone(),
+        quantity: it.quantity,
+        unit: it.unit.clone(),
+        price: it.price.as_ref().map(money),
+        total: it.total.as_ref().map(money),
+        original_total: it.original_total.as_ref().map(money),
+        vat_rate: it.vat_rate,
+        discounts: discounts(&it.discounts),
+        logistics: it.logistics.as_ref().map(|l| w::Logistics {
+            weight: l.weight,
+            height: l.height,
+            width: l.width,
+            length: l.length,
+            tags: l.tags.clone().unwrap_or_default(),
+            shipping_date: l.shipping_date.clone(),
+        }),
+        upsell: it.upsell,
+        attributes: json(&it.attributes),
+    }
+}
+
+/// The numbers of a flattened cart line.
+pub(super) fn line(at: &LinePath, it: &m::Item) -> w::Line {
+    w::Line {
+        parent: at.parent,
+        position: at.position,
+        quantity: it.quantity,
+        price: it.price.as_ref().map(money),
+        total: it.total.as_ref().map(money),
+        original_total: it.original_total.as_ref().map(money),
+        vat_rate: it.vat_rate,
+    }
+}
+
+pub(super) fn discounts(list: &Option<Vec<m::Discount>>) -> Vec<w::Discount> {
     list.iter()
         .flatten()
         .map(|d| w::Discount {
@@ -263,7 +243,7 @@ fn discounts(list: &Option<Vec<m::Discount>>) -> Vec<w::Discount> {
         .collect()
 }
 
-fn address(a: &m::Address) -> w::Address {
+pub(super) fn address(a: &m::Address) -> w::Address {
     w::Address {
         type_: a.kind.map(customer_type),
         given_name: a.given_name.clone(),
@@ -285,7 +265,16 @@ fn address(a: &m::Address) -> w::Address {
     }
 }
 
-fn shipping(s: &m::Shipping) -> w::Shipping {
+pub(super) fn customer(c: &m::Customer) -> w::Customer {
+    w::Customer {
+        billing: c.billing.as_ref().map(address),
+        shipping: c.shipping.as_ref().map(address),
+        type_: c.kind.map(customer_type),
+        attributes: json(&c.attributes),
+    }
+}
+
+pub(super) fn shipping(s: &m::Shipping) -> w::Shipping {
     w::Shipping {
         id: s.id.clone(),
         merchant: s.merchant.clone(),
@@ -330,7 +319,7 @@ fn shipping(s: &m::Shipping) -> w::Shipping {
     }
 }
 
-fn payment(p: &m::Payment) -> w::Payment {
+pub(super) fn payment(p: &m::Payment) -> w::Payment {
     w::Payment {
         id: p.id.clone(),
         adapter_id: p.adapter_id.clone(),
@@ -375,7 +364,7 @@ fn payment(p: &m::Payment) -> w::Payment {
     }
 }
 
-fn notification(n: &m::Notification) -> w::Notification {
+pub(super) fn notification(n: &m::Notification) -> w::Notification {
     w::Notification {
         id: n.id.clone(),
         adapter_id: n.adapter_id.clone(),
@@ -394,8 +383,8 @@ fn notification(n: &m::Notification) -> w::Notification {
 
 /// Maps a model enum onto the WIT enum of the same variants.
 macro_rules! same_variants {
-    ($name:ident: $from:ident => $to:ident { $($v:ident),* $(,)? }) => {
-        fn $name(x: m::$from) -> w::$to {
+    ($vis:vis $name:ident: $from:ident => $to:ident { $($v:ident),* $(,)? }) => {
+        $vis fn $name(x: m::$from) -> w::$to {
             match x {
                 $(m::$from::$v => w::$to::$v,)*
             }
@@ -403,7 +392,7 @@ macro_rules! same_variants {
     };
 }
 
-same_variants!(status: OrderStatus => OrderStatus {
+same_variants!(pub(super) status: OrderStatus => OrderStatus {
     Checkout, Processing, Accepted, Completed, Declined, Removed
 });
 same_variants!(customer_type: CustomerType => CustomerType { Person, Organization });
@@ -429,10 +418,13 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        let flat = flatten(cart.items.as_deref().unwrap());
-        let seen: Vec<_> = flat
+        let top = cart.items.as_deref().unwrap();
+        let seen: Vec<_> = flatten(top)
             .iter()
-            .map(|i| (i.sku.clone().unwrap(), i.parent, i.position))
+            .map(|at| {
+                let sku = at.resolve(top).unwrap().sku.clone().unwrap();
+                (sku, at.parent, at.position)
+            })
             .collect();
         let expected = [
             ("A", None, 0),

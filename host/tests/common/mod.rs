@@ -58,6 +58,12 @@ pub fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
     model::from_value(value).unwrap_or_else(|e| panic!("fixture does not parse: {e}"))
 }
 
+/// Creates `new_order(quantities)` and returns its id.
+pub fn create_order(host: &Host, scope: &Scope, quantities: &[i64]) -> String {
+    let created = host.create_order(scope, new_order(quantities));
+    created.expect("the order is created").order.id.clone()
+}
+
 /// A new order in SEK with a 250 SEK total and a cart of the given quantities.
 pub fn new_order(quantities: &[i64]) -> NewOrder {
     from(json!({

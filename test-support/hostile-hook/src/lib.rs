@@ -27,7 +27,7 @@ struct Config {
 pub struct HostileHook;
 
 impl Hook for HostileHook {
-    fn handle(ctx: Context, order: Order, _change: Change) -> Result<Outcome, String> {
+    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
         let config: Config = ctx.config().map_err(|e| e.to_string())?;
         let outcome = match config.behaviour.as_str() {
             "bad-pointer" => Outcome::patch(vec![Operation::replace("cart/total", &1)]),
@@ -47,8 +47,8 @@ impl Hook for HostileHook {
             "fail" => return Err("refused by config".into()),
             "trap" => panic!("hostile hook panicked"),
             "counter" => {
-                let attributes: serde_json::Map<String, serde_json::Value> = order
-                    .attributes
+                let text = order.attributes();
+                let attributes: serde_json::Map<String, serde_json::Value> = text
                     .as_deref()
                     .map(serde_json::from_str)
                     .transpose()
@@ -59,7 +59,7 @@ impl Hook for HostileHook {
                     .and_then(|v| v.as_u64())
                     .unwrap_or(0);
                 let path = format!("/attributes/{}", ctx.plugin_id);
-                let op = if attributes.is_empty() && order.attributes.is_none() {
+                let op = if attributes.is_empty() && text.is_none() {
                     Operation::add("/attributes", &json!({ &ctx.plugin_id: 1 }))
                 } else {
                     Operation::add(path, &(count + 1))

@@ -23,11 +23,14 @@ struct Config {
 pub struct Hostile;
 
 impl Validation for Hostile {
-    fn validate(ctx: Context, order: Order, _change: Change) -> Result<(), Vec<Violation>> {
+    fn validate(ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
         let config: Config = ctx.config().map_err(|e| vec![Violation::from(e)])?;
-        let reference = order.cart.and_then(|cart| cart.reference);
-        if config.when.is_some() && config.when != reference {
-            return Ok(());
+        // The cart is read only for `when`, so the other behaviours cost no read of the order.
+        if let Some(when) = &config.when {
+            let reference = order.cart().and_then(|cart| cart.reference);
+            if reference.as_ref() != Some(when) {
+                return Ok(());
+            }
         }
         match config.behaviour.as_str() {
             "accept" => Ok(()),
