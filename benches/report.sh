@@ -100,8 +100,9 @@ figures = [
 for p in ["max-quantity", "organization-number", "payment-coverage"]:
     for n in [1, 20, 200]:
         figures.append((f"validation/{p}/{n}", f"one validation all-in, {p}, {n} lines"))
-for n in [1, 20, 200]:
-    figures.append((f"validation-unmetered/max-quantity/{n}", f"the same without fuel metering (`SandboxConfig::fuel = false`), {n} lines"))
+for lever, text in [("defaults", "default `SandboxConfig`"), ("no-fuel", "`fuel: false`"), ("no-pagemap-scan", "`pagemap_scan: false`"), ("keep-resident-0", "`keep_resident_bytes: 0`"), ("keep-resident-1MiB", "`keep_resident_bytes: 1 MiB`")]:
+    for n in [20, 200]:
+        figures.append((f"levers/{lever}/{n}", f"max-quantity all-in, {n} lines, {text}"))
 for n in [20, 200]:
     figures.append((f"native/max-quantity/{n}", f"native Rust rule, {n} lines"))
 for n in [20, 200]:
@@ -171,9 +172,10 @@ for n in [20, 200]:
     w(f"| WASM all-in ÷ native rule alone, {n} lines | {r(ratio(v[n], nat[n]), 0)} |")
 for n in [1, 20, 200]:
     w(f"| HTTP callback ÷ WASM all-in, {n} lines (how much faster WASM is) | {r(ratio(http[n], v[n]))} ({t(http[n])} vs {t(v[n])}) |")
-unm = {n: med(f"validation-unmetered/max-quantity/{n}") for n in [1, 20, 200]}
-for n in [20, 200]:
-    w(f"| fuel metering: WASM all-in ÷ the same unmetered, {n} lines | {r(ratio(v[n], unm[n]), 2)} ({t(v[n])} vs {t(unm[n])}) |")
+for lever in ["no-fuel", "no-pagemap-scan", "keep-resident-0", "keep-resident-1MiB"]:
+    for n in [20, 200]:
+        d, l = med(f"levers/defaults/{n}"), med(f"levers/{lever}/{n}")
+        w(f"| lever `{lever}` ÷ defaults, max-quantity all-in, {n} lines | {r(ratio(l, d), 2)} ({t(l)} vs {t(d)}) |")
 w(f"| 200 ÷ 20 lines, WASM all-in | {r(ratio(v[200], v[20]), 2)} |")
 w(f"| 200 ÷ 20 lines, native-clone | {r(ratio(nc[200], nc[20]), 2)} |")
 w(f"| 200 ÷ 20 lines, HTTP callback | {r(ratio(http[200], http[20]), 2)} |")

@@ -1,7 +1,8 @@
 //! `validation/<plugin>/<1|20|200>`: one validation all-in (a view of the candidate order,
 //! a fresh instance, the call with the plugin reading what it needs, violations back); and
-//! `validation-unmetered/max-quantity/<n>`: the same on a host without fuel metering; and
-//! a plain loop for the breakdown (instantiate against the call).
+//! `levers/<setting>/<20|200>`: max-quantity all-in on hosts that differ from the defaults
+//! in one sandbox setting (fuel, pagemap scan, keep-resident bytes); and a plain loop for
+//! the breakdown (instantiate against the call).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -79,25 +80,55 @@ pub fn benches(c: &mut Criterion) {
     }
     g.finish();
 
-    // The fuel lever: the same validation on a host that does not meter fuel (the
-    // deadline alone bounds plugins).
-    let unmetered = host_with(SandboxConfig {
-        fuel: false,
-        ..SandboxConfig::default()
-    });
+    // The sandbox's levers, one at a time against the defaults: the same validation on a
+    // host that differs from the default in one setting.
+    let defaults = SandboxConfig::default();
+    let levers: [(&str, SandboxConfig); 5] = [
+        ("defaults", defaults.clone()),
+        (
+            "no-fuel",
+            SandboxConfig {
+                fuel: false,
+                ..defaults.clone()
+            },
+        ),
+        (
+            "no-pagemap-scan",
+            SandboxConfig {
+                pagemap_scan: false,
+                ..defaults.clone()
+            },
+        ),
+        (
+            "keep-resident-0",
+            SandboxConfig {
+                keep_resident_bytes: 0,
+                ..defaults.clone()
+            },
+        ),
+        (
+            "keep-resident-1MiB",
+            SandboxConfig {
+                keep_resident_bytes: 1 << 20,
+                ..defaults.clone()
+            },
+        ),
+    ];
     let (name, _, _, config) = &hosts[0];
-    let (host, plugin) = plugin_on(
-        unmetered,
-        plugins::MAX_QUANTITY,
-        name,
-        PluginKind::Validation,
-        json!({"maxQuantity": MAX_QUANTITY}),
-    );
-    let mut g = c.benchmark_group("validation-unmetered");
-    for (n, order) in &orders {
-        g.bench_with_input(BenchmarkId::new(*name, n), order, |b, order| {
-            b.iter(|| all_in(&host, &plugin, config, black_box(order)))
-        });
+    let mut g = c.benchmark_group("levers");
+    for (lever, sandbox) in levers {
+        let (host, plugin) = plugin_on(
+            host_with(sandbox),
+            plugins::MAX_QUANTITY,
+            name,
+            PluginKind::Validation,
+            json!({"maxQuantity": MAX_QUANTITY}),
+        );
+        for (n, order) in orders.iter().filter(|(n, _)| *n > 1) {
+            g.bench_with_input(BenchmarkId::new(lever, n), order, |b, order| {
+                b.iter(|| all_in(&host, &plugin, config, black_box(order)))
+            });
+        }
     }
     g.finish();
 

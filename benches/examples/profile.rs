@@ -1,0 +1,58 @@
+//! A loop to run under a profiler: one stage of the suite, nothing else, so `perf record`
+//! sees only that stage (the criterion binary also runs every group's set-up).
+//!
+//! `cargo build --release -p ordergate-benches --example profile` then
+//! `perf record -g target/release/examples/profile validation 20 200000` (or `mutation`).
+
+use std::sync::Arc;
+
+use ordergate::model::OrderStatus;
+use ordergate::wit::{self, OrderView};
+use ordergate::{PluginKind, SandboxConfig};
+use ordergate_benches::*;
+use serde_json::json;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let stage = args.get(1).map_or("validation", String::as_str);
+    let lines: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let rounds: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let fuel = std::env::var_os("ORDERGATE_NO_FUEL").is_none();
+    match stage {
+        "validation" => {
+            let sandbox = SandboxConfig {
+                fuel,
+                ..SandboxConfig::default()
+            };
+            let (host, plugin) = plugin_on(
+                host_with(sandbox),
+                plugins::MAX_QUANTITY,
+                "max-quantity",
+                PluginKind::Validation,
+                json!({"maxQuantity": MAX_QUANTITY}),
+            );
+            let config = serde_json::to_string(&plugin.manifest.config).expect("config");
+            let ctx = wit::context("norce", "b2c", "max-quantity", None, None, &config);
+            let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+            let order = Arc::new(order(lines));
+            for _ in 0..rounds {
+                let view = Arc::new(OrderView::new(Arc::clone(&order)));
+                let run = host.sandbox().validate(
+                    plugin.compiled(),
+                    &plugin.limits,
+                    &ctx,
+                    &view,
+                    &change,
+                );
+                assert!(matches!(run.outcome, Ok(Ok(()))));
+            }
+        }
+        "mutation" => {
+            let rig = MutationRig::new(true, 100, 1);
+            for _ in 0..rounds {
+                rig.mutate(0).expect("mutation commits");
+            }
+        }
+        other => panic!("unknown stage {other}: validation or mutation"),
+    }
+}
