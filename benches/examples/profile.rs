@@ -2,7 +2,8 @@
 //! sees only that stage (the criterion binary also runs every group's set-up).
 //!
 //! `cargo build --release -p ordergate-benches --example profile` then
-//! `perf record -g target/release/examples/profile validation 20 200000` (or `mutation`).
+//! `perf record -g target/release/examples/profile validation 20 200000` (or `mutation`,
+//! `mutation-no-plugins`: a 20-line SetCart with 100 notifications on the order).
 
 use std::sync::Arc;
 
@@ -47,12 +48,12 @@ fn main() {
                 assert!(matches!(run.outcome, Ok(Ok(()))));
             }
         }
-        "mutation" => {
-            let rig = MutationRig::new(true, 100, 1);
+        "mutation" | "mutation-no-plugins" => {
+            let rig = MutationRig::new(stage == "mutation", 100, 1);
             for _ in 0..rounds {
                 rig.mutate(0).expect("mutation commits");
             }
         }
-        other => panic!("unknown stage {other}: validation or mutation"),
+        other => panic!("unknown stage {other}: validation, mutation or mutation-no-plugins"),
     }
 }
