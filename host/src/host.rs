@@ -25,6 +25,7 @@ pub struct Host {
     pub(crate) schemas: SchemaCache,
     pub(crate) adapter_configs: RwLock<HashMap<(String, String), serde_json::Value>>,
     pub(crate) max_cascade_depth: u32,
+    pub(crate) json_memo: crate::pipeline::JsonMemo,
 }
 
 /// Builds a [`Host`]. Defaults: [`SandboxConfig::default`], an in-memory store, the
@@ -80,6 +81,7 @@ impl HostBuilder {
             schemas: SchemaCache::default(),
             adapter_configs: RwLock::new(HashMap::new()),
             max_cascade_depth: self.max_cascade_depth,
+            json_memo: Default::default(),
         })
     }
 }

@@ -81,7 +81,7 @@ impl Host {
         before: Option<&Arc<Order>>,
         committed: StoredOrder,
         applied: &Applied,
-        jsons: &mut Jsons,
+        jsons: &mut Jsons<'_>,
         trace: &mut Trace,
     ) -> StoredOrder {
         let mut latest = committed;
@@ -162,7 +162,7 @@ impl Host {
         change: &Change,
         latest: &mut StoredOrder,
         view: &mut LatestView,
-        jsons: &mut Jsons,
+        jsons: &mut Jsons<'_>,
         trace: &mut Trace,
     ) -> HookResult {
         let depth = change.depth;
@@ -375,7 +375,7 @@ impl Host {
         latest: &StoredOrder,
         triggers: &[Notification],
         at: Moment,
-        jsons: &mut Jsons,
+        jsons: &mut Jsons<'_>,
         trace: &mut Trace,
     ) {
         if triggers.is_empty() {

@@ -32,6 +32,7 @@ use crate::trace::Trace;
 use crate::violation::Violation;
 
 pub use cascade::DEFAULT_MAX_CASCADE_DEPTH;
+pub(crate) use fire::JsonMemo;
 use fire::{Jsons, Moment};
 
 /// How many times a mutation is recomputed after losing a race before giving up.
@@ -139,7 +140,7 @@ impl Host {
                 return Err(MutationError::Rejected { violations, trace });
             }
             let before = current.as_ref().map(|c| &c.order);
-            let mut jsons = Jsons::default();
+            let mut jsons = Jsons::new(&self.json_memo);
             let (events, fired) = self
                 .fire_order_notifications(
                     before,
@@ -165,6 +166,7 @@ impl Host {
                     };
                     let latest =
                         self.cascade(scope, before, committed, &applied, &mut jsons, &mut trace);
+                    jsons.keep(&latest.order);
                     return Ok(Committed {
                         order: latest.order,
                         version: latest.version,
