@@ -45,4 +45,12 @@ impl Context {
         let text = if text.is_empty() { "{}" } else { text };
         serde_json::from_str(text).map_err(ConfigError)
     }
+
+    /// [`Context::config`] for a hook: an unusable configuration becomes the hook's own
+    /// failure (`Err` of `handle`), `invalid configuration: …`, so the merchant sees it in
+    /// the run report instead of a hook that silently does nothing.
+    pub fn hook_config<T: DeserializeOwned>(&self) -> Result<T, String> {
+        self.config()
+            .map_err(|e| format!("invalid configuration: {}", e.json_error()))
+    }
 }

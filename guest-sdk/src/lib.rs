@@ -122,7 +122,8 @@
 //! ## Helpers
 //!
 //! - [`Violation::new`], and `Violation::from(ConfigError)` for an invalid configuration;
-//! - [`Context::config`] parses the merchant's JSON configuration into your type;
+//! - [`Context::config`] parses the merchant's JSON configuration into your type, and
+//!   [`Context::hook_config`] does the same with the hook's failure message on error;
 //! - [`pointer()`], [`Pointer`], [`line_pointer`] (for a line of [`Order::lines`] or
 //!   `cart.items`) and [`Cart::item_pointer`] build JSON Pointers for violation paths;
 //! - [`log::debug`], [`log::info`], [`log::warn`], [`log::error`] write to the run report;
@@ -220,6 +221,24 @@ impl Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hooks_configuration_error_is_its_failure_message() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Config {
+            #[allow(dead_code)]
+            limit: u32,
+        }
+        let ctx = Context {
+            configuration: r#"{"limit": "three"}"#.into(),
+            ..Context::default()
+        };
+        let error = ctx.hook_config::<Config>().unwrap_err();
+        assert_eq!(
+            error,
+            "invalid configuration: invalid type: string \"three\", expected u32 at line 1 column 17"
+        );
+    }
 
     #[test]
     fn config_parses_and_reports_errors() {

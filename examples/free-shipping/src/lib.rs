@@ -24,23 +24,12 @@ pub struct Config {
     pub threshold: f64,
 }
 
-/// The configuration from the call's context.
-///
-/// # Errors
-///
-/// An unusable configuration is a fault the merchant must see in the run report, not a
-/// silent "no free shipping".
-pub fn config(ctx: &Context) -> Result<Config, String> {
-    ctx.config()
-        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
-}
-
 /// The plugin; all its state is in the call's arguments.
 pub struct FreeShipping;
 
 impl Hook for FreeShipping {
     fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = config(&ctx)?;
+        let config = ctx.hook_config::<Config>()?;
         // The cart total alone decides; the shippings are read only for a cart that
         // qualifies.
         if !qualifies(order.cart_total().as_ref(), &config) {
@@ -193,7 +182,7 @@ mod tests {
                 configuration: configuration.into(),
                 ..Context::default()
             };
-            let error = config(&ctx).unwrap_err();
+            let error = ctx.hook_config::<Config>().unwrap_err();
             assert!(
                 error.starts_with("invalid configuration: "),
                 "{configuration}: {error}"

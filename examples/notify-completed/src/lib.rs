@@ -41,17 +41,6 @@ impl Default for Config {
     }
 }
 
-/// The configuration from the call's context.
-///
-/// # Errors
-///
-/// An unusable configuration is a fault the merchant must see in the run report, not a
-/// silent "no export".
-pub fn config(ctx: &Context) -> Result<Config, String> {
-    ctx.config()
-        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
-}
-
 /// The plugin; all its state is in the call's arguments.
 pub struct NotifyCompleted;
 
@@ -59,7 +48,7 @@ impl Hook for NotifyCompleted {
     // Reads nothing of the order: whether it reached `completed` is the host's to decide
     // (see the module documentation).
     fn handle(ctx: Context, _order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = config(&ctx)?;
+        let config = ctx.hook_config::<Config>()?;
         Ok(notify_completed(&ctx, &config))
     }
 }
@@ -92,7 +81,7 @@ mod tests {
             adapter_id: Some("erp-adapter".into()),
             ..Context::default()
         };
-        let outcome = notify_completed(&ctx, &config(&ctx).unwrap());
+        let outcome = notify_completed(&ctx, &ctx.hook_config::<Config>().unwrap());
         assert!(outcome.operations.is_empty());
         assert_eq!(outcome.triggers.len(), 1);
         let trigger = &outcome.triggers[0];
@@ -120,7 +109,7 @@ mod tests {
             configuration: r#"{"invoke": "https://erp.example.com/{order.id}"}"#.into(),
             ..Context::default()
         };
-        let outcome = notify_completed(&ctx, &config(&ctx).unwrap());
+        let outcome = notify_completed(&ctx, &ctx.hook_config::<Config>().unwrap());
         let trigger = &outcome.triggers[0];
         assert_eq!(
             trigger.invoke.as_deref(),
@@ -135,7 +124,7 @@ mod tests {
             configuration: r#"{"invoke": 3}"#.into(),
             ..Context::default()
         };
-        let error = config(&ctx).unwrap_err();
+        let error = ctx.hook_config::<Config>().unwrap_err();
         assert!(error.starts_with("invalid configuration: "), "{error}");
     }
 }

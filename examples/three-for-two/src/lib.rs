@@ -38,23 +38,12 @@ impl Config {
     }
 }
 
-/// The configuration from the call's context.
-///
-/// # Errors
-///
-/// An unusable configuration is a fault the merchant must see in the run report, not a
-/// silent "no offer".
-pub fn config(ctx: &Context) -> Result<Config, String> {
-    ctx.config()
-        .map_err(|e| format!("invalid configuration: {}", e.json_error()))
-}
-
 /// The plugin; all its state is in the call's arguments.
 pub struct ThreeForTwo;
 
 impl Hook for ThreeForTwo {
     fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = config(&ctx)?;
+        let config = ctx.hook_config::<Config>()?;
         // Quantities, prices and totals are in the lines' numbers; a SKU needs the line's
         // full item, read only for the lines the offer could apply to.
         let sku = |index: usize| {
@@ -342,7 +331,7 @@ mod tests {
             configuration: r#"{"skus": "A"}"#.into(),
             ..Context::default()
         };
-        let error = config(&ctx).unwrap_err();
+        let error = ctx.hook_config::<Config>().unwrap_err();
         assert!(error.starts_with("invalid configuration: "), "{error}");
     }
 }
