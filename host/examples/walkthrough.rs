@@ -16,8 +16,8 @@ use ordergate::clock::SequentialIds;
 use ordergate::events::EventFilter;
 use ordergate::model::{self, OrderStatus};
 use ordergate::mutation::Mutation;
-use ordergate::trace::{Trace, Verdict};
 use ordergate::{Host, MutationError, PluginKind, PluginManifest, Scope};
+use ordergate::{Trace, Verdict};
 use ordergate_test_support as plugins;
 use serde_json::json;
 
@@ -116,7 +116,7 @@ pub fn run(out: &mut String) -> anyhow::Result<()> {
         "norce",
         "erp-adapter",
         json!({"internalUrl": "https://erp.example"}),
-    );
+    )?;
 
     let mut step = Steps { out, n: 0 };
     let new_order = model::from_value(json!({

@@ -1,59 +1,60 @@
-//! [`Host`]: the embeddable engine, tying the sandbox, the plugin registry, the order
-//! store and the pipeline together.
+//! [`Host`]: the embeddable engine. A thin facade: it wires the sandbox, the plugin
+//! registry, the store and the mutation pipeline together and delegates to them.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
 use crate::events::EventLog;
-use crate::notify::SchemaCache;
-use crate::pipeline::DEFAULT_MAX_CASCADE_DEPTH;
+use crate::model::NewOrder;
+use crate::mutation::Mutation;
+use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope};
 use crate::registry::{Registry, Tenant};
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::store::{MemoryStore, OrderKey, Storage, StoreError, StoredOrder};
+use crate::store::{MemoryStore, Storage, StoreError, StoredOrder};
 
 /// The ordergate host: install plugins, then send order mutations through them.
 ///
 /// Cheap to share: wrap it in an `Arc` and call it from as many threads as you like.
 pub struct Host {
-    pub(crate) sandbox: Arc<Sandbox>,
-    pub(crate) registry: Registry,
-    pub(crate) store: Arc<dyn Storage>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) ids: Arc<dyn IdGenerator>,
-    pub(crate) order_locks: Box<[std::sync::Mutex<()>]>,
-    pub(crate) schemas: SchemaCache,
-    pub(crate) adapter_configs: RwLock<HashMap<(String, String), serde_json::Value>>,
-    pub(crate) max_cascade_depth: u32,
-    pub(crate) json_memo: crate::pipeline::JsonMemo,
+    sandbox: Arc<Sandbox>,
+    registry: Arc<Registry>,
+    store: Arc<dyn Storage>,
+    pipeline: Pipeline,
 }
 
 /// Builds a [`Host`]. Defaults: [`SandboxConfig::default`], an in-memory store, the
-/// system clock, random ids, a cascade bound of [`DEFAULT_MAX_CASCADE_DEPTH`].
+/// system clock, random ids, [`Budgets::default`].
 pub struct HostBuilder {
     sandbox: SandboxConfig,
     store: Arc<dyn Storage>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
-    max_cascade_depth: u32,
+    budgets: Budgets,
 }
 
 impl HostBuilder {
-    /// Sandbox settings (limits, pool size, artifact cache directory).
+    /// Sandbox settings (limits and their ceilings, pool size, artifact cache directory).
     pub fn sandbox(mut self, config: SandboxConfig) -> Self {
         self.sandbox = config;
         self
     }
-    /// Where orders and their notification events are kept (one store, so that an
-    /// order change and the events it caused commit together).
+    /// Where orders, their notification events, installed plugins and adapter
+    /// configurations are kept (one store, so that an order change and the events it
+    /// caused commit together).
     pub fn store(mut self, store: Arc<dyn Storage>) -> Self {
         self.store = store;
         self
     }
+    /// What one mutation may make the host do on plugins' behalf. Default
+    /// [`Budgets::default`].
+    pub fn budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
     /// How deep hook changes may cascade; deeper changes run no hooks and the trace says
-    /// so. Default [`DEFAULT_MAX_CASCADE_DEPTH`].
+    /// so. Shorthand for [`Budgets::max_cascade_depth`]; default 8.
     pub fn max_cascade_depth(mut self, depth: u32) -> Self {
-        self.max_cascade_depth = depth;
+        self.budgets.max_cascade_depth = depth;
         self
     }
     /// Where time comes from.
@@ -69,19 +70,20 @@ impl HostBuilder {
     /// Creates the engine and its deadline thread.
     pub fn build(self) -> wasmtime::Result<Host> {
         let sandbox = Arc::new(Sandbox::new(self.sandbox)?);
-        Ok(Host {
-            registry: Registry::new(sandbox.clone()),
-            sandbox,
-            store: self.store,
+        let registry = Arc::new(Registry::new(Arc::clone(&sandbox)));
+        let pipeline = Pipeline::new(Parts {
+            sandbox: Arc::clone(&sandbox),
+            registry: Arc::clone(&registry),
+            store: Arc::clone(&self.store),
             clock: self.clock,
             ids: self.ids,
-            order_locks: (0..crate::pipeline::ORDER_LOCK_STRIPES)
-                .map(|_| std::sync::Mutex::new(()))
-                .collect(),
-            schemas: SchemaCache::default(),
-            adapter_configs: RwLock::new(HashMap::new()),
-            max_cascade_depth: self.max_cascade_depth,
-            json_memo: Default::default(),
+            budgets: self.budgets,
+        });
+        Ok(Host {
+            sandbox,
+            registry,
+            store: self.store,
+            pipeline,
         })
     }
 }
@@ -94,7 +96,7 @@ impl Host {
             store: Arc::new(MemoryStore::new()),
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
-            max_cascade_depth: DEFAULT_MAX_CASCADE_DEPTH,
+            budgets: Budgets::default(),
         }
     }
 
@@ -108,31 +110,58 @@ impl Host {
         &self.sandbox
     }
 
-    /// The notification events (list, get, record an attempt, retry).
+    /// The notification events (list, get, claim for delivery, record attempts, retry).
     pub fn events(&self) -> &dyn EventLog {
         &*self.store
     }
 
     /// Sets a merchant's configuration of an adapter: what `{configuration.adapter.…}`
-    /// placeholders in notification `invoke` templates resolve against.
+    /// placeholders in the `invoke` templates of that adapter's notifications resolve
+    /// against (and no other adapter's).
     pub fn set_adapter_configuration(
         &self,
         merchant: &str,
         adapter_id: &str,
         configuration: serde_json::Value,
-    ) {
-        self.adapter_configs
-            .write()
-            .expect("adapter configuration lock")
-            .insert((merchant.to_owned(), adapter_id.to_owned()), configuration);
+    ) -> Result<(), StoreError> {
+        self.store
+            .set_adapter_configuration(merchant, adapter_id, configuration)
     }
 
-    /// A stored order and its version.
+    /// Creates an order with a new id.
+    pub fn create_order(&self, scope: &Scope, new: NewOrder) -> Result<Committed, MutationError> {
+        let id = self.pipeline.new_order_id();
+        self.mutate(scope, &id, Mutation::CreateOrder(new))
+    }
+
+    /// Applies one of the spec's operations to an order (a `CreateOrder` creates it with
+    /// this id), through the built-in checks and the tenant's validation plugins, commits
+    /// it with the notification events it fired, then runs the hooks it concerns.
+    pub fn mutate(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        mutation: Mutation,
+    ) -> Result<Committed, MutationError> {
+        self.pipeline.run(scope, order_id, &mutation, None)
+    }
+
+    /// [`Host::mutate`], only if the order is still at `expected_version` (compare and
+    /// set, HTTP `If-Match`): otherwise [`MutationError::VersionMismatch`] before any
+    /// plugin runs, and never a silent retry on a newer version.
+    pub fn mutate_at(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+        expected_version: u64,
+        mutation: Mutation,
+    ) -> Result<Committed, MutationError> {
+        self.pipeline
+            .run(scope, order_id, &mutation, Some(expected_version))
+    }
+
+    /// A stored order and its version, with the hook bindings in force now.
     pub fn order(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredOrder>, StoreError> {
-        self.store.load(&OrderKey {
-            merchant: tenant.merchant.clone(),
-            channel: tenant.channel.clone(),
-            id: id.to_owned(),
-        })
+        self.pipeline.load(tenant, id)
     }
 }

@@ -18,7 +18,7 @@
 //! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and events;
 //! - [`events`]: the notification event log;
 //! - [`store`]: orders and events, committed together, with optimistic concurrency;
-//! - [`trace`]: what ran, what it decided and what it cost.
+//! - [`Trace`]: what ran, what it decided and what it cost.
 //!
 //! ## Embedding
 //!
@@ -63,16 +63,18 @@ pub mod model;
 pub mod mutation;
 pub mod notify;
 pub mod patch;
-pub mod pipeline;
+mod pipeline;
 pub mod registry;
 pub mod sandbox;
 pub mod store;
-pub mod trace;
 pub mod violation;
 pub mod wit;
 
 pub use host::{Host, HostBuilder};
-pub use pipeline::{Committed, MutationError, Scope};
+pub use pipeline::{
+    Budget, Budgets, Committed, FiredNotification, MAX_ATTEMPTS, MutationError, PluginTrace, Scope,
+    Trace, TraceError, Verdict,
+};
 pub use registry::{OnFault, PluginManifest, Tenant};
 pub use sandbox::{Fault, Limits, PluginKind, SandboxConfig};
 pub use violation::Violation;

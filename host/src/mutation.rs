@@ -114,6 +114,7 @@ pub fn create(merchant: &str, channel: &str, id: &str, now: &str, new: NewOrder)
         consents: new.consents,
         validations: Vec::new(),
         hooks: Vec::new(),
+        detached_hooks: Vec::new(),
         notifications: Vec::new(),
         total: None,
         attributes: new.attributes,
@@ -194,7 +195,9 @@ impl Mutation {
             }
             Mutation::DeleteHook { id } => {
                 let list = &mut order.hooks;
-                remove_by_id(list, |h| h.id.as_deref(), id, "hooks")?
+                let path = remove_by_id(list, |h| h.id.as_deref(), id, "hooks")?;
+                order.detached_hooks.push(id.clone());
+                path
             }
         };
         order.last_modified = now.to_owned();

@@ -195,16 +195,43 @@ pub struct InstallReport {
     /// Compiled now, or loaded from a cache.
     pub source: ArtifactSource,
     /// Time to compile or load, check and pre-instantiate.
-    #[serde(with = "crate::trace::micros")]
+    #[serde(with = "crate::sandbox::micros")]
     pub load_time: Duration,
 }
 
-type Plugins = Vec<Arc<InstalledPlugin>>;
+/// One tenant's installed plugins, in the order they run: an immutable snapshot. A
+/// mutation takes one at its start and keeps it, so an install or removal meanwhile applies
+/// from the next mutation on, and the hot path reads it without a lock.
+#[derive(Debug, Default)]
+pub struct TenantPlugins {
+    plugins: Vec<Arc<InstalledPlugin>>,
+}
+
+impl TenantPlugins {
+    /// Every plugin, in the order they run (priority, then id).
+    pub fn all(&self) -> &[Arc<InstalledPlugin>] {
+        &self.plugins
+    }
+
+    /// The plugins of `kind`, in the order they run.
+    pub fn of_kind(&self, kind: PluginKind) -> impl Iterator<Item = &Arc<InstalledPlugin>> {
+        self.plugins.iter().filter(move |p| p.manifest.kind == kind)
+    }
+
+    /// The plugins of `kind` that a change touching `touched` concerns, in the order they
+    /// run.
+    pub fn concerned(&self, kind: PluginKind, touched: &[String]) -> Vec<Arc<InstalledPlugin>> {
+        self.of_kind(kind)
+            .filter(|p| p.concerned_by(touched))
+            .cloned()
+            .collect()
+    }
+}
 
 /// The plugins of every tenant.
 pub struct Registry {
     sandbox: Arc<Sandbox>,
-    tenants: RwLock<HashMap<Tenant, Plugins>>,
+    tenants: RwLock<HashMap<Tenant, Arc<TenantPlugins>>>,
 }
 
 impl Registry {
@@ -277,8 +304,11 @@ impl Registry {
                 source,
             })?;
 
-        let mut tenants = self.tenants.write().expect("registry lock");
-        let plugins = tenants.entry(tenant.clone()).or_default();
+        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        let mut plugins = tenants
+            .get(tenant)
+            .map(|t| t.plugins.clone())
+            .unwrap_or_default();
         let existing = plugins.iter().position(|p| p.manifest.id == id);
         let version = match (existing, replace) {
             (Some(_), false) => return Err(RegistryError::AlreadyInstalled(id)),
@@ -305,43 +335,35 @@ impl Registry {
         plugins.sort_by(|a, b| {
             (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id))
         });
+        tenants.insert(tenant.clone(), Arc::new(TenantPlugins { plugins }));
         Ok(report)
     }
 
     /// Uninstalls a plugin.
     pub fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), RegistryError> {
-        let mut tenants = self.tenants.write().expect("registry lock");
-        let plugins = tenants.get_mut(tenant);
+        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        let mut plugins = tenants
+            .get(tenant)
+            .map(|t| t.plugins.clone())
+            .unwrap_or_default();
         let index = plugins
-            .as_ref()
-            .and_then(|p| p.iter().position(|p| p.manifest.id == id))
+            .iter()
+            .position(|p| p.manifest.id == id)
             .ok_or_else(|| RegistryError::NotInstalled(id.to_owned()))?;
-        plugins.expect("found above").remove(index);
+        plugins.remove(index);
+        tenants.insert(tenant.clone(), Arc::new(TenantPlugins { plugins }));
         Ok(())
+    }
+
+    /// The tenant's plugins as they are now.
+    pub fn tenant(&self, tenant: &Tenant) -> Arc<TenantPlugins> {
+        let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        tenants.get(tenant).cloned().unwrap_or_default()
     }
 
     /// The tenant's plugins, in the order they run.
     pub fn list(&self, tenant: &Tenant) -> Vec<Arc<InstalledPlugin>> {
-        let tenants = self.tenants.read().expect("registry lock");
-        tenants.get(tenant).cloned().unwrap_or_default()
-    }
-
-    /// The tenant's plugins of `kind` that a change touching `touched` concerns, in the
-    /// order they run. A snapshot: later installs do not affect it.
-    pub fn concerned(
-        &self,
-        tenant: &Tenant,
-        kind: PluginKind,
-        touched: &[String],
-    ) -> Vec<Arc<InstalledPlugin>> {
-        let tenants = self.tenants.read().expect("registry lock");
-        tenants
-            .get(tenant)
-            .into_iter()
-            .flatten()
-            .filter(|p| p.manifest.kind == kind && p.concerned_by(touched))
-            .cloned()
-            .collect()
+        self.tenant(tenant).plugins.clone()
     }
 }
 

@@ -101,11 +101,29 @@ pub trait OrderStore: Send + Sync {
     ) -> Result<Option<u64>, StoreError>;
 }
 
+/// Merchants' configurations of their adapters.
+pub trait ConfigStore: Send + Sync {
+    /// Sets the merchant's configuration of an adapter.
+    fn set_adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+        configuration: serde_json::Value,
+    ) -> Result<(), StoreError>;
+
+    /// The merchant's configuration of an adapter, if set.
+    fn adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError>;
+}
+
 /// Everything a host keeps: orders and the events their changes caused, in one store so
 /// they can commit together.
-pub trait Storage: OrderStore + EventLog {}
+pub trait Storage: OrderStore + EventLog + ConfigStore {}
 
-impl<T: OrderStore + EventLog> Storage for T {}
+impl<T: OrderStore + EventLog + ConfigStore> Storage for T {}
 
 /// Orders and events in memory behind one lock: for tests, examples and embedders that
 /// keep state elsewhere.
@@ -118,6 +136,7 @@ pub struct MemoryStore {
 struct Inner {
     orders: HashMap<OrderKey, StoredOrder>,
     events: EventTable,
+    configs: HashMap<(String, String), serde_json::Value>,
 }
 
 impl MemoryStore {
@@ -198,6 +217,28 @@ impl OrderStore for MemoryStore {
             );
         }
         Ok(version)
+    }
+}
+
+impl ConfigStore for MemoryStore {
+    fn set_adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+        configuration: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let key = (merchant.to_owned(), adapter_id.to_owned());
+        self.write().configs.insert(key, configuration);
+        Ok(())
+    }
+
+    fn adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let key = (merchant.to_owned(), adapter_id.to_owned());
+        Ok(self.read().configs.get(&key).cloned())
     }
 }
 

@@ -3,9 +3,9 @@
 mod common;
 
 use common::*;
+use ordergate::Verdict;
 use ordergate::mutation::Mutation;
 use ordergate::sandbox::ArtifactSource;
-use ordergate::trace::Verdict;
 use ordergate::{MutationError, Violation};
 use ordergate_test_support as plugins;
 use serde_json::json;
@@ -21,7 +21,7 @@ fn violation(plugin: &str, path: &str, code: &str, message: &str) -> Violation {
 
 fn rejected(
     result: Result<ordergate::Committed, MutationError>,
-) -> (Vec<Violation>, ordergate::trace::Trace) {
+) -> (Vec<Violation>, ordergate::Trace) {
     match result {
         Err(MutationError::Rejected { violations, trace }) => (violations, trace),
         other => panic!("expected a rejection, got {other:?}"),

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use ordergate::model::OrderStatus;
 use ordergate::mutation::Mutation;
-use ordergate::trace::{PluginTrace, Verdict};
 use ordergate::{Committed, Fault, Host, PluginKind};
+use ordergate::{PluginTrace, Verdict};
 use ordergate_test_support as plugins;
 use serde_json::{Value, json};
 
@@ -360,7 +360,7 @@ fn hostile_hooks_are_contained() {
     assert_eq!(run.verdict, Verdict::Unchanged);
     assert_eq!(committed.trace.errors.len(), 1);
     assert!(
-        committed.trace.errors[0].starts_with(
+        committed.trace.errors[0].to_string().starts_with(
             "hook `hostile-hook`: trigger `broken` refused: schema is not a valid JSON Schema"
         ),
         "{}",
@@ -393,6 +393,7 @@ fn hooks_that_patch_each_other_forever_stop_at_the_cascade_bound() {
     assert_eq!(created.trace.errors.len(), 2);
     assert!(
         created.trace.errors[0]
+            .to_string()
             .starts_with("cascade stopped at depth 9: the bound is 8; hooks not run: "),
         "{:?}",
         created.trace.errors

@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use ordergate::mutation::Mutation;
 use ordergate::sandbox::{LimitsOverride, LogLevel, LogLine};
-use ordergate::trace::{PluginTrace, Verdict};
 use ordergate::{Committed, Fault, MutationError, OnFault, SandboxConfig};
+use ordergate::{PluginTrace, Verdict};
 use ordergate_test_support as plugins;
 use serde_json::json;
 

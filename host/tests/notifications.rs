@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
+use ordergate::FiredNotification;
 use ordergate::events::{Attempt, EventFilter, EventStatus};
 use ordergate::model::{Notification, OrderStatus};
 use ordergate::mutation::Mutation;
-use ordergate::trace::FiredNotification;
 use ordergate::{Host, MutationError};
 use ordergate_test_support as plugins;
 use serde_json::json;
@@ -37,7 +37,8 @@ fn a_hook_trigger_records_one_event_when_the_order_completes() {
         "norce",
         "erp-adapter",
         json!({"internalUrl": "https://erp.internal"}),
-    );
+    )
+    .expect("the memory store keeps configurations");
     let id = create_order(&host, &scope(), &[1]);
 
     let completed = complete(&host, &id);

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use criterion::Criterion;
-use ordergate::trace::Verdict;
+use ordergate::Verdict;
 use ordergate_benches::*;
 use serde_json::json;
 

@@ -52,9 +52,14 @@ pub struct Order {
     /// Registered validations.
     #[serde(default)]
     pub validations: Vec<Callback>,
-    /// Registered hooks.
+    /// The hook bindings in force: one per hook plugin installed for the order's merchant
+    /// and channel, minus those deleted from this order. Kept up to date by the host.
     #[serde(default)]
     pub hooks: Vec<Hook>,
+    /// Extension: ids of the hooks deleted from this order (`DELETE …/hooks/{id}`), which
+    /// no longer run on it even while installed. Host-owned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub detached_hooks: Vec<String>,
     /// Registered notifications.
     #[serde(default)]
     pub notifications: Vec<Notification>,

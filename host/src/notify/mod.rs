@@ -225,6 +225,12 @@ impl SchemaCache {
         self.len() == 0
     }
 
+    /// Whether `schema` is compiled already: getting it costs a lookup, not a compilation
+    /// (what the per-mutation budget of schema compilations counts).
+    pub fn is_cached(&self, schema: &Value) -> bool {
+        self.lookup(structural_hash(schema), schema).is_some()
+    }
+
     /// The compiled validator for `schema`, compiling it on first use; the error is
     /// jsonschema's message for a schema that does not compile.
     pub fn get(&self, schema: &Value) -> Result<Arc<Validator>, String> {

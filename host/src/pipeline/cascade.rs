@@ -4,29 +4,27 @@
 //!
 //! Loop prevention follows the reference platform: a hook never runs on a change it made,
 //! a change made by adapter X (the `x-adapterid` header, or the adapter of the hook that
-//! made it) never runs X's hooks, and a cascade deeper than the host's bound stops with a
-//! recorded error.
+//! made it) never runs X's hooks. A cascade deeper than [`Budgets::max_cascade_depth`]
+//! stops with a recorded error, and so does one that spends any other of the mutation's
+//! [`Budgets`](super::Budgets) (runs, versions, host time, schema compilations).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
+use super::context::MutationCtx;
+use super::fire::Moment;
+use super::trace::{PluginTrace, TraceError, Verdict};
+use super::validate::{describe, plugin_context};
+use super::{MAX_ATTEMPTS, Pipeline, Scope};
 use crate::clock::rfc3339;
-use crate::host::Host;
 use crate::model::{Notification, Order, OrderStatus};
 use crate::mutation::{self, Applied};
+use crate::notify;
 use crate::registry::InstalledPlugin;
 use crate::sandbox::PluginKind;
-use crate::store::{OrderWrite, StoreError, StoredOrder};
-use crate::trace::{PluginTrace, Trace, Verdict};
+use crate::store::{OrderKey, OrderWrite, StoreError, StoredOrder};
 use crate::wit::{self, OrderView};
-
-use super::Scope;
-use super::fire::{Jsons, Moment};
-use super::validate::{describe, plugin_context};
-
-/// How deep hook changes may cascade by default: a mutation's own hooks are depth 1, the
-/// hooks of their patches depth 2, …
-pub const DEFAULT_MAX_CASCADE_DEPTH: u32 = 8;
 
 /// A committed change that hooks may react to.
 struct Change {
@@ -50,15 +48,15 @@ struct LatestView {
 }
 
 impl LatestView {
-    fn of(&mut self, stored: &StoredOrder) -> &Arc<OrderView> {
-        let current = self
-            .view
-            .as_ref()
-            .is_some_and(|v| Arc::ptr_eq(v.order(), &stored.order));
-        if !current {
-            self.view = Some(Arc::new(OrderView::new(Arc::clone(&stored.order))));
+    fn of(&mut self, stored: &StoredOrder) -> Arc<OrderView> {
+        match &self.view {
+            Some(view) if Arc::ptr_eq(view.order(), &stored.order) => Arc::clone(view),
+            _ => {
+                let view = Arc::new(OrderView::new(Arc::clone(&stored.order)));
+                self.view = Some(Arc::clone(&view));
+                view
+            }
         }
-        self.view.as_ref().expect("set above")
     }
 }
 
@@ -72,104 +70,131 @@ enum HookResult {
     Conflict,
 }
 
-impl Host {
+impl Pipeline {
     /// Runs the hooks of a committed mutation and of every change they make, breadth
-    /// first; returns the order as it stands at the end.
+    /// first, within the mutation's budgets; returns the order as it stands at the end.
     pub(super) fn cascade(
         &self,
-        scope: &Scope,
+        cx: &mut MutationCtx<'_>,
         before: Option<&Arc<Order>>,
         committed: StoredOrder,
         applied: &Applied,
-        jsons: &mut Jsons<'_>,
-        trace: &mut Trace,
     ) -> StoredOrder {
         let mut latest = committed;
-        // The WIT copy of the latest order, shared by the hooks that run on that version.
         let mut view = LatestView::default();
         let mut queue = VecDeque::from([Change {
             before: before.cloned(),
             touched: applied.touched.clone(),
             from_status: applied.from_status,
             to_status: applied.to_status,
-            made_by_adapter: scope.adapter_id.clone(),
+            made_by_adapter: cx.scope.adapter_id.clone(),
             made_by_hook: None,
             depth: 1,
         }]);
+        let bound = cx.account.budgets().max_cascade_depth;
         while let Some(change) = queue.pop_front() {
-            let hooks = self.hooks_for(scope, &change, &latest.order);
+            let hooks = self.hooks_for(cx, &change, &latest.order);
             if hooks.is_empty() {
                 continue;
             }
-            if change.depth > self.max_cascade_depth {
-                let ids: Vec<_> = hooks.iter().map(|h| h.manifest.id.as_str()).collect();
-                trace.errors.push(format!(
-                    "cascade stopped at depth {}: the bound is {}; hooks not run: {}",
-                    change.depth,
-                    self.max_cascade_depth,
-                    ids.join(", ")
-                ));
+            if change.depth > bound {
+                cx.trace.errors.push(TraceError::CascadeDepth {
+                    depth: change.depth,
+                    bound,
+                    hooks: hooks.iter().map(|h| h.manifest.id.clone()).collect(),
+                });
                 continue;
             }
             for hook in &hooks {
-                for _ in 0..super::MAX_ATTEMPTS {
-                    match self.run_hook(scope, hook, &change, &mut latest, &mut view, jsons, trace)
-                    {
-                        HookResult::Patched(next) => queue.push_back(*next),
-                        HookResult::Done => {}
-                        HookResult::Conflict => {
-                            let key = crate::store::OrderKey::of(&latest.order);
-                            if let Ok(Some(fresh)) = self.store.load(&key) {
-                                latest = fresh;
-                                continue;
-                            }
-                        }
-                    }
-                    break;
+                if let Some(next) =
+                    self.run_hook_until_settled(cx, hook, &change, &mut latest, &mut view)
+                {
+                    queue.push_back(next);
+                }
+                if cx.account.exhausted().is_some() {
+                    // The reason is in the trace; nothing more of the cascade runs.
+                    return latest;
                 }
             }
         }
         latest
     }
 
-    /// The hook plugins a change concerns, bound to this order, minus the hook and the
-    /// adapter that made the change.
-    fn hooks_for(
+    /// Runs a hook, again on the new order each time another host committed under it, until
+    /// it settles; what it could not do is recorded in the trace.
+    fn run_hook_until_settled(
         &self,
-        scope: &Scope,
-        change: &Change,
-        order: &Order,
-    ) -> Vec<std::sync::Arc<InstalledPlugin>> {
-        let mut hooks = self
-            .registry
-            .concerned(&scope.tenant, PluginKind::Hook, &change.touched);
-        hooks.retain(|hook| {
-            let id = &hook.manifest.id;
-            let bound = order.hooks.iter().any(|b| b.id.as_deref() == Some(id));
-            let own_change = change.made_by_hook.as_ref() == Some(id);
-            let own_adapter = hook.manifest.adapter_id.is_some()
-                && hook.manifest.adapter_id == change.made_by_adapter;
-            bound && !own_change && !own_adapter
-        });
-        hooks
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn run_hook(
-        &self,
-        scope: &Scope,
+        cx: &mut MutationCtx<'_>,
         hook: &InstalledPlugin,
         change: &Change,
         latest: &mut StoredOrder,
         view: &mut LatestView,
-        jsons: &mut Jsons<'_>,
-        trace: &mut Trace,
+    ) -> Option<Change> {
+        let not_run = |reason: String| TraceError::HookNotRun {
+            hook: hook.manifest.id.clone(),
+            reason,
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            if let Err(spent) = cx.account.take_runs(1) {
+                cx.trace.errors.push(spent);
+                return None;
+            }
+            match self.run_hook(cx, hook, change, latest, view) {
+                HookResult::Patched(next) => return Some(*next),
+                HookResult::Done => return None,
+                HookResult::Conflict => match self.store.load(&OrderKey::of(&latest.order)) {
+                    Ok(Some(fresh)) => *latest = fresh,
+                    Ok(None) => {
+                        let reason = "the order was deleted under it".to_owned();
+                        cx.trace.errors.push(not_run(reason));
+                        return None;
+                    }
+                    Err(err) => {
+                        let reason = format!("the order could not be reloaded: {err}");
+                        cx.trace.errors.push(not_run(reason));
+                        return None;
+                    }
+                },
+            }
+        }
+        let reason = format!("the order changed under it {MAX_ATTEMPTS} times in a row");
+        cx.trace.errors.push(not_run(reason));
+        None
+    }
+
+    /// The hook plugins a change concerns and the order has not unbound, minus the hook and
+    /// the adapter that made the change.
+    fn hooks_for(
+        &self,
+        cx: &MutationCtx<'_>,
+        change: &Change,
+        order: &Order,
+    ) -> Vec<Arc<InstalledPlugin>> {
+        let mut hooks = cx.plugins.concerned(PluginKind::Hook, &change.touched);
+        hooks.retain(|hook| {
+            let id = &hook.manifest.id;
+            let detached = order.detached_hooks.contains(id);
+            let own_change = change.made_by_hook.as_ref() == Some(id);
+            let own_adapter = hook.manifest.adapter_id.is_some()
+                && hook.manifest.adapter_id == change.made_by_adapter;
+            !detached && !own_change && !own_adapter
+        });
+        hooks
+    }
+
+    fn run_hook(
+        &self,
+        cx: &mut MutationCtx<'_>,
+        hook: &InstalledPlugin,
+        change: &Change,
+        latest: &mut StoredOrder,
+        view: &mut LatestView,
     ) -> HookResult {
         let depth = change.depth;
         let now = self.clock.now();
         let at = Moment { now, depth };
         let acting = Scope {
-            tenant: scope.tenant.clone(),
+            tenant: cx.scope.tenant.clone(),
             adapter_id: change.made_by_adapter.clone(),
         };
         let ctx = plugin_context(&acting, hook);
@@ -177,92 +202,100 @@ impl Host {
         let wit_change = wit::change(&change.touched, change.from_status, change.to_status);
         let run = self
             .sandbox
-            .hook(&hook.compiled, &hook.limits, &ctx, order, &wit_change);
-        let record = |trace: &mut Trace, at: usize, verdict| {
-            trace
-                .plugins
-                .insert(at, PluginTrace::new(hook, depth, &run, verdict));
+            .hook(&hook.compiled, &hook.limits, &ctx, &order, &wit_change);
+        let slot = cx.trace.plugins.len();
+        let record = |cx: &mut MutationCtx<'_>, verdict| {
+            let entry = PluginTrace::new(hook, depth, &run, verdict);
+            cx.trace.plugins.insert(slot, entry);
         };
-        let slot = trace.plugins.len();
         let outcome = match &run.outcome {
             Err(fault) => {
                 let verdict = Verdict::Faulted {
                     fault: fault.clone(),
                     on_fault: hook.manifest.on_fault,
                 };
-                record(trace, slot, verdict);
+                record(cx, verdict);
                 return HookResult::Done;
             }
             Ok(Err(message)) => {
                 let message = message.clone();
-                record(trace, slot, Verdict::HookFailed { message });
+                record(cx, Verdict::HookFailed { message });
                 return HookResult::Done;
             }
             Ok(Ok(outcome)) => outcome,
         };
-        let id = &hook.manifest.id;
-        let triggers = self.checked_triggers(id, &outcome.triggers, trace);
-        let before_change = change.before.as_ref();
-
+        // From here on the host works on the plugin's output, on the mutation's time budget.
+        let started = Instant::now();
+        let triggers = self.checked_triggers(cx, hook, &outcome.triggers);
+        let answer = Answer {
+            hook,
+            before: change.before.as_ref(),
+            triggers: &triggers,
+            at,
+        };
+        let refused = |cx: &mut MutationCtx<'_>, latest: &StoredOrder, reason: String| {
+            record(cx, Verdict::PatchRefused { reason });
+            self.commit_trigger_events(cx, &answer, latest);
+            HookResult::Done
+        };
         let ops = match wit::patch_operations(&outcome.operations) {
             Ok(ops) => ops,
-            Err(reason) => {
-                record(trace, slot, Verdict::PatchRefused { reason });
-                self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
-                return HookResult::Done;
-            }
+            Err(reason) => return refused(cx, latest, reason),
         };
         if ops.is_empty() {
-            record(trace, slot, Verdict::Unchanged);
-            self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
+            record(cx, Verdict::Unchanged);
+            self.commit_trigger_events(cx, &answer, latest);
             return HookResult::Done;
         }
         let applied = match self.patch(&latest.order, &ops, now) {
             Ok(applied) => applied,
-            Err(reason) => {
-                record(trace, slot, Verdict::PatchRefused { reason });
-                self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
-                return HookResult::Done;
-            }
+            Err(reason) => return refused(cx, latest, reason),
         };
         let hook_scope = Scope {
-            tenant: scope.tenant.clone(),
+            tenant: cx.scope.tenant.clone(),
             adapter_id: hook.manifest.adapter_id.clone(),
         };
-        let violations = self.validate(&hook_scope, &applied, depth, trace);
-        if !violations.is_empty() {
-            let reason = format!(
-                "the patched order fails validation: {}",
-                describe(&violations)
-            );
-            record(trace, slot, Verdict::PatchRefused { reason });
-            self.commit_trigger_events(id, before_change, latest, &triggers, at, jsons, trace);
+        // Validations see the hook's adapter as the acting one.
+        let violations = self.validate_patch(cx, &hook_scope, &applied, depth);
+        match violations {
+            Ok(violations) if violations.is_empty() => {}
+            Ok(violations) => {
+                let reason = format!(
+                    "the patched order fails validation: {}",
+                    describe(&violations)
+                );
+                return refused(cx, latest, reason);
+            }
+            Err(spent) => {
+                let reason = format!("the patched order could not be validated: {spent}");
+                cx.trace.errors.push(spent);
+                return refused(cx, latest, reason);
+            }
+        }
+        let mut fired = self.fire_order_notifications(cx, Some(&latest.order), &applied.order, at);
+        let trigger_change = (change.before.as_ref(), &applied.order);
+        fired.extend(self.fire_triggers(cx, &hook.manifest.id, trigger_change, &triggers, at));
+        let spent = cx
+            .account
+            .spend_output_time(started)
+            .and_then(|()| cx.account.take_version());
+        if let Err(spent) = spent {
+            let reason = format!("the patch was not committed: {spent}");
+            cx.trace.errors.push(spent);
+            record(cx, Verdict::PatchRefused { reason });
             return HookResult::Done;
         }
-        let mut fired =
-            self.fire_order_notifications(Some(&latest.order), &applied.order, at, jsons, trace);
-        fired.extend(self.fire_triggers(
-            id,
-            before_change,
-            &applied.order,
-            &triggers,
-            at,
-            jsons,
-            trace,
-        ));
         let write = OrderWrite::Replace {
             order: &applied.order,
             expected_version: latest.version,
         };
         let (events, fired) = fired.split();
         match self.store.commit(write, events) {
-            Ok(version) => {
-                let version = version.expect("an order write yields a version");
-                trace.notifications.extend(fired);
+            Ok(Some(version)) => {
+                cx.trace.notifications.extend(fired);
                 let operations = ops.len();
                 record(
-                    trace,
-                    slot,
+                    cx,
                     Verdict::Patched {
                         operations,
                         version,
@@ -281,17 +314,22 @@ impl Host {
                     from_status: applied.from_status,
                     to_status: applied.to_status,
                     made_by_adapter: hook.manifest.adapter_id.clone(),
-                    made_by_hook: Some(id.clone()),
+                    made_by_hook: Some(hook.manifest.id.clone()),
                     depth: depth + 1,
                 }))
             }
             Err(StoreError::Conflict { .. }) => {
-                trace.plugins.truncate(slot);
+                cx.trace.plugins.truncate(slot);
                 HookResult::Conflict
+            }
+            Ok(None) => {
+                let reason = "the store returned no version for the patched order".to_owned();
+                record(cx, Verdict::PatchRefused { reason });
+                HookResult::Done
             }
             Err(err) => {
                 let reason = format!("the store refused the patched order: {err}");
-                record(trace, slot, Verdict::PatchRefused { reason });
+                record(cx, Verdict::PatchRefused { reason });
                 HookResult::Done
             }
         }
@@ -303,7 +341,7 @@ impl Host {
         &self,
         order: &Order,
         ops: &[crate::patch::PatchOperation],
-        now: std::time::SystemTime,
+        now: SystemTime,
     ) -> Result<Applied, String> {
         let mut patched = crate::patch::patch_order(order, ops).map_err(|e| e.to_string())?;
         let now = rfc3339(now);
@@ -340,26 +378,68 @@ impl Host {
         })
     }
 
-    /// A hook's triggers as notifications, minus (recorded) the ones that are invalid.
+    /// A hook's triggers as notifications, minus (recorded) the ones that fail the checks
+    /// a notification passes, name another adapter than the hook's, or would compile more
+    /// schemas than the mutation may. A trigger that names no adapter is the hook's
+    /// adapter's.
     fn checked_triggers(
         &self,
-        hook: &str,
+        cx: &mut MutationCtx<'_>,
+        hook: &InstalledPlugin,
         triggers: &[wit::Trigger],
-        trace: &mut Trace,
     ) -> Vec<Notification> {
+        let id = &hook.manifest.id;
+        let limit = cx.account.budgets().max_triggers_per_hook;
+        if triggers.len() > limit {
+            cx.trace.errors.push(TraceError::TooManyTriggers {
+                hook: id.clone(),
+                count: triggers.len(),
+                limit,
+            });
+            return Vec::new();
+        }
         let mut valid = Vec::with_capacity(triggers.len());
         for trigger in triggers {
-            let checked = wit::trigger_notification(trigger).and_then(|n| {
-                crate::notify::check(&n, &self.schemas)
-                    .map(|()| n)
-                    .map_err(|e| e.to_string())
-            });
-            match checked {
-                Ok(n) => valid.push(n),
-                Err(reason) => trace.errors.push(format!(
-                    "hook `{hook}`: trigger `{}` refused: {reason}",
-                    trigger.reference
-                )),
+            let refuse = |reason: String| TraceError::TriggerRefused {
+                hook: id.clone(),
+                reference: trigger.reference.clone(),
+                reason,
+            };
+            let mut n = match wit::trigger_notification(trigger) {
+                Ok(n) => n,
+                Err(reason) => {
+                    cx.trace.errors.push(refuse(reason));
+                    continue;
+                }
+            };
+            let own = &hook.manifest.adapter_id;
+            match (&n.adapter_id, own) {
+                (None, _) => n.adapter_id.clone_from(own),
+                (Some(named), Some(own)) if named == own => {}
+                (Some(named), _) => {
+                    let reason = match own {
+                        Some(own) => format!(
+                            "a hook of adapter `{own}` may raise triggers only for its own \
+                             adapter, not for `{named}`"
+                        ),
+                        None => format!(
+                            "a hook with no adapter may not raise triggers for adapter `{named}`"
+                        ),
+                    };
+                    cx.trace.errors.push(refuse(reason));
+                    continue;
+                }
+            }
+            if let Some(schema) = &n.schema
+                && !self.schemas.is_cached(schema)
+                && let Err(spent) = cx.account.take_schema_compiles(1)
+            {
+                cx.trace.errors.push(spent);
+                break;
+            }
+            match notify::check(&n, &self.schemas) {
+                Ok(()) => valid.push(n),
+                Err(e) => cx.trace.errors.push(refuse(e.to_string())),
             }
         }
         valid
@@ -367,31 +447,39 @@ impl Host {
 
     /// Records the events of a hook's triggers when its patch did not commit (there was
     /// none, or it was refused): an events-only commit.
-    #[allow(clippy::too_many_arguments)]
     fn commit_trigger_events(
         &self,
-        hook: &str,
-        before: Option<&Arc<Order>>,
+        cx: &mut MutationCtx<'_>,
+        answer: &Answer<'_>,
         latest: &StoredOrder,
-        triggers: &[Notification],
-        at: Moment,
-        jsons: &mut Jsons<'_>,
-        trace: &mut Trace,
     ) {
-        if triggers.is_empty() {
+        if answer.triggers.is_empty() {
             return;
         }
+        let hook = &answer.hook.manifest.id;
+        let change = (answer.before, &latest.order);
         let (events, fired) = self
-            .fire_triggers(hook, before, &latest.order, triggers, at, jsons, trace)
+            .fire_triggers(cx, hook, change, answer.triggers, answer.at)
             .split();
         if events.is_empty() {
             return;
         }
         match self.store.commit(OrderWrite::Unchanged, events) {
-            Ok(_) => trace.notifications.extend(fired),
-            Err(err) => trace.errors.push(format!(
-                "hook `{hook}`: could not record its notification events: {err}"
-            )),
+            Ok(_) => cx.trace.notifications.extend(fired),
+            Err(err) => cx.trace.errors.push(TraceError::EventsNotRecorded {
+                hook: hook.clone(),
+                reason: err.to_string(),
+            }),
         }
     }
+}
+
+/// What a hook answered that stands whatever becomes of its patch: its triggers, evaluated
+/// on the change it ran for.
+struct Answer<'a> {
+    hook: &'a InstalledPlugin,
+    /// The order before the change the hook ran for.
+    before: Option<&'a Arc<Order>>,
+    triggers: &'a [Notification],
+    at: Moment,
 }

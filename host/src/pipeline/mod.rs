@@ -1,45 +1,57 @@
-//! The mutation pipeline: candidate order → built-in checks → validation plugins →
-//! commit (with the notification events it fired) → hooks, in a bounded cascade.
+//! The mutation pipeline: one way through an order mutation, top to bottom in
+//! [`Pipeline::run`]:
 //!
-//! A refused mutation changes nothing. An accepted one is committed as a new version only
-//! if nobody else committed in between; otherwise it is recomputed on the new version
-//! (plugins run again on what will really be stored), up to [`MAX_ATTEMPTS`] times with
-//! jittered exponential backoff.
+//! 1. **queue** behind other mutations of the same order on this host ([`locks`]);
+//! 2. **load** the order and check the version the caller expects, if any;
+//! 3. **apply** the mutation to a candidate order (state rules, bounds, hook bindings);
+//! 4. **validate** it: built-in checks, then every concerned validation plugin
+//!    ([`validate`](self));
+//! 5. **fire** the order's notifications on the change ([`fire`](self));
+//! 6. **commit** the candidate and its events together, if nobody committed in between;
+//! 7. **cascade**: the hooks the change concerns run, and their patches go through steps
+//!    3 to 6 again as changes of their own ([`cascade`](self)), within the mutation's
+//!    [`Budgets`].
 //!
-//! Within one host, mutations of the same order also take a striped lock, so they queue
-//! instead of racing and wasting plugin runs; the version check is what keeps several
-//! hosts sharing one store correct.
+//! A refused mutation changes nothing. An accepted one that lost a race to another writer is
+//! recomputed on the new version (plugins run again on what will really be stored), up to
+//! [`MAX_ATTEMPTS`] times with jittered backoff, unless the caller named the version it
+//! expects: then the race is a [`MutationError::VersionMismatch`], never a retry.
 //!
-//! Stages, one file each: [`validate`](self) (checks and validation plugins),
-//! `cascade` (hooks and their patches), `fire` (notification events).
+//! Everything one mutation carries (scope, trace, the tenant's plugins, the order versions'
+//! JSON, the budget account) is one [`MutationCtx`](context) value passed down the stages.
 
+mod budget;
 mod cascade;
+mod context;
 mod fire;
+mod json;
+mod locks;
+mod trace;
 mod validate;
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::clock::rfc3339;
-use crate::host::Host;
-use crate::model::{NewOrder, Order};
+use crate::clock::{Clock, IdGenerator, rfc3339};
+use crate::model::{Hook, Order};
 use crate::mutation::{self, Applied, Mutation};
-use crate::registry::Tenant;
-use crate::sandbox::PluginKind;
-use crate::store::{OrderKey, OrderWrite, StoreError, StoredOrder};
-use crate::trace::Trace;
+use crate::notify::SchemaCache;
+use crate::registry::{Registry, Tenant, TenantPlugins};
+use crate::sandbox::{PluginKind, Sandbox};
+use crate::store::{OrderKey, OrderWrite, Storage, StoreError, StoredOrder};
 use crate::violation::Violation;
 
-pub use cascade::DEFAULT_MAX_CASCADE_DEPTH;
-pub(crate) use fire::JsonMemo;
-use fire::{Jsons, Moment};
+pub use budget::{Budget, Budgets};
+use context::MutationCtx;
+use fire::Moment;
+use json::JsonMemo;
+use locks::OrderLocks;
+pub use trace::{FiredNotification, PluginTrace, Trace, TraceError, Verdict};
 
 /// How many times a mutation is recomputed after losing a race before giving up.
 pub const MAX_ATTEMPTS: u32 = 16;
-
-/// Stripes of the per-order lock: orders hashing to one stripe queue behind each other.
-pub(crate) const ORDER_LOCK_STRIPES: usize = 256;
 
 /// Who is asking: the spec's `x-merchant`, `x-channel` and `x-adapterid` headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +75,14 @@ impl Scope {
     pub fn as_adapter(mut self, adapter_id: impl Into<String>) -> Self {
         self.adapter_id = Some(adapter_id.into());
         self
+    }
+
+    fn key(&self, order_id: &str) -> OrderKey {
+        OrderKey {
+            merchant: self.tenant.merchant.clone(),
+            channel: self.tenant.channel.clone(),
+            id: order_id.to_owned(),
+        }
     }
 }
 
@@ -92,6 +112,14 @@ pub enum MutationError {
     /// No such order for this tenant.
     #[error("order `{0}` not found")]
     NotFound(String),
+    /// The caller expected another version of the order (HTTP `If-Match`); nothing ran.
+    #[error("order is at version {current}, not the expected version {expected}")]
+    VersionMismatch {
+        /// The version the caller named.
+        expected: u64,
+        /// The version stored now.
+        current: u64,
+    },
     /// The order kept changing under the mutation for [`MAX_ATTEMPTS`] attempts.
     #[error("order `{0}` is too busy: gave up after {MAX_ATTEMPTS} concurrent modifications")]
     Contended(String),
@@ -100,56 +128,92 @@ pub enum MutationError {
     Store(StoreError),
 }
 
-impl Host {
-    /// Creates an order with a new id.
-    pub fn create_order(&self, scope: &Scope, new: NewOrder) -> Result<Committed, MutationError> {
-        let id = self.ids.new_id("o");
-        self.mutate(scope, &id, Mutation::CreateOrder(new))
+/// Everything a mutation needs, owned in one place. [`crate::Host`] wires one up and
+/// delegates its order calls to it.
+pub(crate) struct Pipeline {
+    sandbox: Arc<Sandbox>,
+    registry: Arc<Registry>,
+    store: Arc<dyn Storage>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    budgets: Budgets,
+    locks: OrderLocks,
+    schemas: SchemaCache,
+    json_memo: JsonMemo,
+}
+
+/// The parts a [`Pipeline`] is made of.
+pub(crate) struct Parts {
+    pub sandbox: Arc<Sandbox>,
+    pub registry: Arc<Registry>,
+    pub store: Arc<dyn Storage>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub budgets: Budgets,
+}
+
+impl Pipeline {
+    pub(crate) fn new(parts: Parts) -> Self {
+        Self {
+            sandbox: parts.sandbox,
+            registry: parts.registry,
+            store: parts.store,
+            clock: parts.clock,
+            ids: parts.ids,
+            budgets: parts.budgets,
+            locks: OrderLocks::new(),
+            schemas: SchemaCache::default(),
+            json_memo: JsonMemo::default(),
+        }
     }
 
-    /// Applies one of the spec's operations to an order (a `CreateOrder` creates it with
-    /// this id), through the built-in checks and the tenant's validation plugins, commits
-    /// it with the notification events it fired, then runs the hooks it concerns.
-    pub fn mutate(
+    /// A new order id.
+    pub(crate) fn new_order_id(&self) -> String {
+        self.ids.new_id("o")
+    }
+
+    /// Runs one mutation through every stage (see the module docs). `expected_version`:
+    /// refuse unless the order is still at this version.
+    pub(crate) fn run(
         &self,
         scope: &Scope,
         order_id: &str,
-        mutation: Mutation,
+        mutation: &Mutation,
+        expected_version: Option<u64>,
     ) -> Result<Committed, MutationError> {
-        let key = OrderKey {
-            merchant: scope.tenant.merchant.clone(),
-            channel: scope.tenant.channel.clone(),
-            id: order_id.to_owned(),
-        };
-        let _queue = self.order_lock(&key);
+        let key = scope.key(order_id);
+        let _queue = self.locks.lock(&key);
         for attempt in 1..=MAX_ATTEMPTS {
             if attempt > 1 {
                 backoff(attempt);
             }
-            let mut trace = Trace {
-                attempts: attempt,
-                ..Trace::default()
-            };
+            let plugins = self.registry.tenant(&scope.tenant);
+            let mut cx = MutationCtx::new(self, scope, plugins, attempt);
             let current = self.store.load(&key).map_err(MutationError::Store)?;
+            if let Some(expected) = expected_version {
+                let current = current.as_ref().map_or(0, |c| c.version);
+                if current != expected {
+                    return Err(MutationError::VersionMismatch { expected, current });
+                }
+            }
             // One reading of the clock per attempt: `lastModified`, the new transition and
             // the events' `createdAt` are the same instant, the commit's.
             let now = self.clock.now();
-            let applied = self.apply(scope, &key, current.as_ref(), &mutation, now)?;
-            let violations = self.validate(scope, &applied, 0, &mut trace);
+            let applied = self.apply(&cx, &key, current.as_ref(), mutation, now)?;
+            let violations = self.validate_mutation(&mut cx, &applied);
             if !violations.is_empty() {
-                return Err(MutationError::Rejected { violations, trace });
+                return Err(MutationError::Rejected {
+                    violations,
+                    trace: cx.trace,
+                });
             }
             let before = current.as_ref().map(|c| &c.order);
-            let mut jsons = Jsons::new(&self.json_memo);
-            let (events, fired) = self
-                .fire_order_notifications(
-                    before,
-                    &applied.order,
-                    Moment { now, depth: 0 },
-                    &mut jsons,
-                    &mut trace,
-                )
-                .split();
+            let fired = self.fire_order_notifications(
+                &mut cx,
+                before,
+                &applied.order,
+                Moment { now, depth: 0 },
+            );
             let write = match &current {
                 None => OrderWrite::Insert(&applied.order),
                 Some(stored) => OrderWrite::Replace {
@@ -157,20 +221,31 @@ impl Host {
                     expected_version: stored.version,
                 },
             };
+            let (events, fired) = fired.split();
             match self.store.commit(write, events) {
                 Ok(version) => {
-                    trace.notifications.extend(fired);
+                    cx.trace.notifications.extend(fired);
                     let committed = StoredOrder {
                         order: Arc::clone(&applied.order),
-                        version: version.expect("an order write yields a version"),
+                        version: version.ok_or_else(|| {
+                            MutationError::Store(StoreError::Backend(
+                                "the store returned no version for an order write".into(),
+                            ))
+                        })?,
                     };
-                    let latest =
-                        self.cascade(scope, before, committed, &applied, &mut jsons, &mut trace);
-                    jsons.keep(&latest.order);
+                    let latest = self.cascade(&mut cx, before, committed, &applied);
+                    cx.jsons.keep(&latest.order);
                     return Ok(Committed {
                         order: latest.order,
                         version: latest.version,
-                        trace,
+                        trace: cx.trace,
+                    });
+                }
+                Err(StoreError::Conflict { found, .. }) if expected_version.is_some() => {
+                    let expected = expected_version.unwrap_or_default();
+                    return Err(MutationError::VersionMismatch {
+                        expected,
+                        current: found,
                     });
                 }
                 Err(StoreError::Conflict { .. } | StoreError::AlreadyExists) => continue,
@@ -181,65 +256,83 @@ impl Host {
     }
 
     /// The candidate order: the mutation applied to the current one (or a new order), with
-    /// the order-level rules (transitions, editing lock, consents) enforced.
+    /// the order-level rules (transitions, editing lock, consents) enforced and the hook
+    /// bindings in force.
     fn apply(
         &self,
-        scope: &Scope,
+        cx: &MutationCtx<'_>,
         key: &OrderKey,
         current: Option<&StoredOrder>,
         mutation: &Mutation,
-        now: std::time::SystemTime,
+        now: SystemTime,
     ) -> Result<Applied, MutationError> {
         let now = rfc3339(now);
         let rejected = |violations| MutationError::Rejected {
             violations,
             trace: Trace::default(),
         };
-        if let Mutation::CreateNotification(notification) = mutation {
-            self.check_notification(notification).map_err(rejected)?;
-        }
-        match (current, mutation) {
-            (None, Mutation::CreateOrder(new)) => {
-                let mut applied =
-                    mutation::create(&key.merchant, &key.channel, &key.id, &now, new.clone());
-                // Just created, so not shared yet: `make_mut` copies nothing.
-                Arc::make_mut(&mut applied.order).hooks = self.hook_bindings(&scope.tenant);
-                Ok(applied)
+        let checked;
+        let mutation = match mutation {
+            Mutation::CreateNotification(notification) => {
+                let mut notification = notification.clone();
+                self.check_notification(cx.scope, &mut notification)
+                    .map_err(rejected)?;
+                checked = Mutation::CreateNotification(notification);
+                &checked
             }
-            (None, _) => Err(MutationError::NotFound(key.id.clone())),
+            other => other,
+        };
+        let mut applied = match (current, mutation) {
+            (None, Mutation::CreateOrder(new)) => {
+                mutation::create(&key.merchant, &key.channel, &key.id, &now, new.clone())
+            }
+            (None, _) => return Err(MutationError::NotFound(key.id.clone())),
             (Some(stored), _) => mutation
                 .apply(&stored.order, &now, &mut |prefix| self.ids.new_id(prefix))
-                .map_err(rejected),
-        }
+                .map_err(rejected)?,
+        };
+        bind_hooks(&mut applied.order, &cx.plugins);
+        Ok(applied)
     }
 
-    /// The order's `hooks` for a new order: one binding per installed hook plugin. A hook
-    /// plugin runs on an order only while its binding is there (`DELETE …/hooks/{id}`
-    /// removes it).
-    fn hook_bindings(&self, tenant: &Tenant) -> Vec<crate::model::Hook> {
-        self.registry
-            .list(tenant)
-            .iter()
-            .filter(|p| p.manifest.kind == PluginKind::Hook)
-            .map(|p| crate::model::Hook {
-                id: Some(p.manifest.id.clone()),
-                adapter_id: p.manifest.adapter_id.clone(),
-                subscribe_to: (!p.manifest.subscribe_to.is_empty())
-                    .then(|| p.manifest.subscribe_to.join(",")),
-                target: None,
-                invoke: Some(format!("plugin:{}", p.manifest.id)),
-            })
-            .collect()
+    /// The order as stored, with the hook bindings in force now.
+    pub(crate) fn load(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Option<StoredOrder>, StoreError> {
+        let key = OrderKey {
+            merchant: tenant.merchant.clone(),
+            channel: tenant.channel.clone(),
+            id: id.to_owned(),
+        };
+        let Some(mut stored) = self.store.load(&key)? else {
+            return Ok(None);
+        };
+        bind_hooks(&mut stored.order, &self.registry.tenant(tenant));
+        Ok(Some(stored))
     }
+}
 
-    fn order_lock(&self, key: &OrderKey) -> std::sync::MutexGuard<'_, ()> {
-        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-        let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
-        let stripe = &self.order_locks[hash as usize % self.order_locks.len()];
-        // A panic while holding the lock poisons it; the lock guards no data, so go on.
-        stripe
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// Sets the order's `hooks` to the bindings in force: one per hook plugin installed for the
+/// tenant, minus those deleted from this order (`DELETE …/hooks/{id}`). Hooks are bound by
+/// the tenant, so a hook installed after the order was created runs on it too. Copies the
+/// order only when the bindings changed.
+fn bind_hooks(order: &mut Arc<Order>, plugins: &TenantPlugins) {
+    let bindings: Vec<Hook> = plugins
+        .of_kind(PluginKind::Hook)
+        .filter(|p| !order.detached_hooks.contains(&p.manifest.id))
+        .map(|p| Hook {
+            id: Some(p.manifest.id.clone()),
+            adapter_id: p.manifest.adapter_id.clone(),
+            subscribe_to: (!p.manifest.subscribe_to.is_empty())
+                .then(|| p.manifest.subscribe_to.join(",")),
+            target: None,
+            invoke: Some(format!("plugin:{}", p.manifest.id)),
+        })
+        .collect();
+    if order.hooks != bindings {
+        Arc::make_mut(order).hooks = bindings;
     }
 }
 

@@ -2,42 +2,69 @@
 
 use std::sync::Arc;
 
+use super::context::MutationCtx;
+use super::trace::{PluginTrace, TraceError, Verdict};
+use super::{Pipeline, Scope};
 use crate::checks;
-use crate::host::Host;
 use crate::mutation::Applied;
 use crate::registry::{InstalledPlugin, OnFault};
 use crate::sandbox::PluginKind;
-use crate::trace::{PluginTrace, Trace, Verdict};
 use crate::violation::Violation;
 use crate::wit::{self, OrderView};
 
-use super::Scope;
-
-impl Host {
-    /// Built-in checks, then every validation plugin the change concerns, in priority
-    /// order. All run, so the merchant sees every reason at once. Used for mutations
-    /// (depth 0) and for hook patches (their cascade depth).
-    pub(super) fn validate(
+impl Pipeline {
+    /// A mutation's validation: built-in checks, then every validation plugin the change
+    /// concerns, in priority order. All run, so the merchant sees every reason at once, and
+    /// whatever the budget: skipping one would let the mutation past it.
+    pub(super) fn validate_mutation(
         &self,
+        cx: &mut MutationCtx<'_>,
+        applied: &Applied,
+    ) -> Vec<Violation> {
+        let plugins = cx
+            .plugins
+            .concerned(PluginKind::Validation, &applied.touched);
+        cx.account.count_runs(plugins.len());
+        let scope = cx.scope;
+        self.validate(cx, scope, &plugins, applied, 0)
+    }
+
+    /// A hook patch's validation, as a mutation's, at its cascade depth. Its plugin runs
+    /// are taken from the mutation's budget; when the budget cannot pay for all of them the
+    /// patch cannot be validated: `Err`.
+    pub(super) fn validate_patch(
+        &self,
+        cx: &mut MutationCtx<'_>,
         scope: &Scope,
         applied: &Applied,
         depth: u32,
-        trace: &mut Trace,
+    ) -> Result<Vec<Violation>, TraceError> {
+        let plugins = cx
+            .plugins
+            .concerned(PluginKind::Validation, &applied.touched);
+        cx.account.take_runs(plugins.len())?;
+        Ok(self.validate(cx, scope, &plugins, applied, depth))
+    }
+
+    fn validate(
+        &self,
+        cx: &mut MutationCtx<'_>,
+        scope: &Scope,
+        plugins: &[Arc<InstalledPlugin>],
+        applied: &Applied,
+        depth: u32,
     ) -> Vec<Violation> {
         let mut violations = checks::check_order(&applied.order);
-        let plugins =
-            self.registry
-                .concerned(&scope.tenant, PluginKind::Validation, &applied.touched);
         if plugins.is_empty() {
             return violations;
         }
         // One view of the candidate, shared by every plugin.
         let order = Arc::new(OrderView::new(Arc::clone(&applied.order)));
         let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
-        for plugin in &plugins {
+        for plugin in plugins {
             let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
             violations.extend(found);
-            trace.plugins.push(plugin_trace);
+            cx.trace.plugins.push(plugin_trace);
         }
         violations
     }

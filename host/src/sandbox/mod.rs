@@ -32,6 +32,7 @@ use wasmtime::{Engine, Store};
 use crate::wit::{self, OrderReader, OrderView};
 pub use config::SandboxConfig;
 pub use limits::{Limits, LimitsOverride};
+pub(crate) use run::micros;
 pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, PluginLog, Run};
 
 use artifact_cache::{ArtifactCache, content_hash};

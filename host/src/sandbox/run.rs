@@ -184,10 +184,10 @@ pub struct Run<T> {
     /// The largest linear memory the plugin had, in bytes.
     pub memory_peak: usize,
     /// Time to create the fresh instance.
-    #[serde(with = "crate::trace::micros")]
+    #[serde(with = "micros")]
     pub instantiate_time: Duration,
     /// Total time, instantiation included.
-    #[serde(with = "crate::trace::micros")]
+    #[serde(with = "micros")]
     pub duration: Duration,
     /// What the plugin logged.
     pub log: PluginLog,
@@ -204,5 +204,14 @@ impl<T> Run<T> {
             duration: Duration::ZERO,
             log: PluginLog::default(),
         }
+    }
+}
+
+/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read in.
+pub(crate) mod micros {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64() * 1e6)
     }
 }

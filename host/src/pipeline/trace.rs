@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::budget::Budget;
 use crate::registry::{InstalledPlugin, OnFault};
 use crate::sandbox::{Fault, PluginKind, PluginLog, Run};
 
@@ -20,9 +21,89 @@ pub struct Trace {
     pub plugins: Vec<PluginTrace>,
     /// Notification events recorded, in order.
     pub notifications: Vec<FiredNotification>,
-    /// What stopped or disturbed the cascade (e.g. the depth bound).
+    /// What stopped or disturbed the cascade (e.g. the depth bound, a spent budget).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<String>,
+    pub errors: Vec<TraceError>,
+}
+
+/// Something that stopped or disturbed a mutation's cascade without refusing the mutation:
+/// what committed stays committed, and the trace says what did not happen and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum TraceError {
+    /// A change was deeper than [`Budgets::max_cascade_depth`](super::Budgets): its hooks
+    /// did not run.
+    #[error(
+        "cascade stopped at depth {depth}: the bound is {bound}; hooks not run: {}",
+        hooks.join(", ")
+    )]
+    CascadeDepth {
+        /// The depth of the change.
+        depth: u32,
+        /// The bound.
+        bound: u32,
+        /// The hooks that would have run.
+        hooks: Vec<String>,
+    },
+    /// A per-mutation budget ran out: nothing more of the cascade ran.
+    #[error("cascade stopped: the budget of {budget} ({limit}) is spent")]
+    BudgetExceeded {
+        /// Which budget.
+        budget: Budget,
+        /// Its limit (milliseconds for time).
+        limit: u64,
+    },
+    /// A hook could not run: the store failed, or the order kept changing under it.
+    #[error("hook `{hook}` did not run: {reason}")]
+    HookNotRun {
+        /// The hook.
+        hook: String,
+        /// Why.
+        reason: String,
+    },
+    /// A hook answered with more triggers than [`Budgets::max_triggers_per_hook`](super::Budgets):
+    /// none of them was evaluated.
+    #[error("hook `{hook}`: {count} triggers exceed the limit of {limit}; none was evaluated")]
+    TooManyTriggers {
+        /// The hook.
+        hook: String,
+        /// How many it returned.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A hook's trigger failed the checks a notification passes.
+    #[error("hook `{hook}`: trigger `{reference}` refused: {reason}")]
+    TriggerRefused {
+        /// The hook.
+        hook: String,
+        /// The trigger's reference.
+        reference: String,
+        /// Why.
+        reason: String,
+    },
+    /// A notification could not be evaluated on a change.
+    #[error("notification `{reference}` ({origin}) could not be evaluated: {reason}")]
+    NotificationNotEvaluated {
+        /// The notification's reference.
+        reference: String,
+        /// `order`, or the hook whose trigger it was.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// The events of a hook's triggers could not be recorded.
+    #[error("hook `{hook}`: could not record its notification events: {reason}")]
+    EventsNotRecorded {
+        /// The hook.
+        hook: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// A notification that fired: an event was recorded.
@@ -61,10 +142,10 @@ pub struct PluginTrace {
     /// Peak linear memory, bytes.
     pub memory_peak: usize,
     /// Time to create the fresh instance.
-    #[serde(with = "micros")]
+    #[serde(with = "crate::sandbox::micros")]
     pub instantiate_time: Duration,
     /// Total time of the run.
-    #[serde(with = "micros")]
+    #[serde(with = "crate::sandbox::micros")]
     pub duration: Duration,
     /// What the plugin logged.
     pub log: PluginLog,
@@ -130,13 +211,4 @@ pub enum Verdict {
         /// The plugin's policy that was applied.
         on_fault: OnFault,
     },
-}
-
-/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read in.
-pub(crate) mod micros {
-    use std::time::Duration;
-
-    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64() * 1e6)
-    }
 }

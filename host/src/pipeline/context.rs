@@ -1,0 +1,40 @@
+//! What one mutation carries through the stages.
+
+use std::sync::Arc;
+
+use super::budget::Account;
+use super::json::Jsons;
+use super::trace::Trace;
+use super::{Pipeline, Scope};
+use crate::registry::TenantPlugins;
+
+/// One mutation's state: who asks, the tenant's plugins as they were when it started (a
+/// plugin installed meanwhile applies from the next mutation on), the trace it builds, the
+/// JSON of the order versions it went through, and what it has spent of its budgets.
+pub(super) struct MutationCtx<'p> {
+    pub scope: &'p Scope,
+    pub plugins: Arc<TenantPlugins>,
+    pub trace: Trace,
+    pub jsons: Jsons<'p>,
+    pub account: Account,
+}
+
+impl<'p> MutationCtx<'p> {
+    pub(super) fn new(
+        pipeline: &'p Pipeline,
+        scope: &'p Scope,
+        plugins: Arc<TenantPlugins>,
+        attempt: u32,
+    ) -> Self {
+        Self {
+            scope,
+            plugins,
+            trace: Trace {
+                attempts: attempt,
+                ..Trace::default()
+            },
+            jsons: Jsons::new(&pipeline.json_memo),
+            account: Account::new(pipeline.budgets),
+        }
+    }
+}
