@@ -14,6 +14,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use fnv::FnvHasher;
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
@@ -276,33 +277,14 @@ impl SchemaCache {
 }
 
 /// Hash of a JSON value's structure and content; object members combine order-independently.
-fn structural_hash(value: &Value) -> u64 {
-    let mut h = Fnv::default();
-    hash_value(value, &mut h);
-    h.finish()
-}
-
+///
 /// FNV-1a: a few instructions per byte and nothing to set up, against SipHash's setup per
 /// hasher (one per object member here). Its weaker mixing is harmless: the key only picks a
 /// bucket, and the bucket compares schema values.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+fn structural_hash(value: &Value) -> u64 {
+    let mut h = FnvHasher::default();
+    hash_value(value, &mut h);
+    h.finish()
 }
 
 fn hash_value<H: Hasher>(value: &Value, h: &mut H) {
@@ -321,7 +303,7 @@ fn hash_value<H: Hasher>(value: &Value, h: &mut H) {
             // Sum of per-member hashes: independent of member order.
             let mut sum = 0u64;
             for (k, v) in o {
-                let mut m = Fnv::default();
+                let mut m = FnvHasher::default();
                 k.hash(&mut m);
                 hash_value(v, &mut m);
                 sum = sum.wrapping_add(m.finish());
