@@ -257,7 +257,6 @@ impl Host {
         let (events, fired) = fired.split();
         match self.store.commit(write, events) {
             Ok(version) => {
-                let version = version.expect("an order write yields a version");
                 trace.notifications.extend(fired);
                 let operations = ops.len();
                 record(
@@ -387,7 +386,7 @@ impl Host {
         if events.is_empty() {
             return;
         }
-        match self.store.commit(OrderWrite::Unchanged, events) {
+        match self.store.append_events(events) {
             Ok(_) => trace.notifications.extend(fired),
             Err(err) => trace.errors.push(format!(
                 "hook `{hook}`: could not record its notification events: {err}"

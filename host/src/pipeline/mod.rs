@@ -162,7 +162,7 @@ impl Host {
                     trace.notifications.extend(fired);
                     let committed = StoredOrder {
                         order: Arc::clone(&applied.order),
-                        version: version.expect("an order write yields a version"),
+                        version,
                     };
                     let latest =
                         self.cascade(scope, before, committed, &applied, &mut jsons, &mut trace);
