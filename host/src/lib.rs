@@ -17,8 +17,10 @@
 //! - [`patch`]: the JSON Patch hooks answer with, applied atomically with read-only paths;
 //! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and events;
 //! - [`events`]: the notification event log;
-//! - [`store`]: orders and events, committed together, with optimistic concurrency;
-//! - [`Trace`]: what ran, what it decided and what it cost.
+//! - [`store`]: orders and events (committed together, with optimistic concurrency),
+//!   plugin versions and adapter configurations, behind traits a database can implement;
+//! - [`Trace`]: what ran, what it decided and what it cost;
+//! - [`time`]: times on the wire (RFC 3339 with microseconds).
 //!
 //! ## Embedding
 //!
@@ -67,6 +69,7 @@ mod pipeline;
 pub mod registry;
 pub mod sandbox;
 pub mod store;
+pub mod time;
 pub mod violation;
 pub mod wit;
 

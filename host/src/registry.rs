@@ -11,24 +11,7 @@ use crate::sandbox::{
     ArtifactSource, CompileError, CompiledPlugin, Limits, LimitsOverride, PluginKind, Sandbox,
 };
 
-/// A merchant's channel: plugins are installed for one and run only on its orders.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Tenant {
-    /// The `x-merchant` header.
-    pub merchant: String,
-    /// The `x-channel` header.
-    pub channel: String,
-}
-
-impl Tenant {
-    /// The tenant of these headers.
-    pub fn new(merchant: impl Into<String>, channel: impl Into<String>) -> Self {
-        Self {
-            merchant: merchant.into(),
-            channel: channel.into(),
-        }
-    }
-}
+pub use crate::store::Tenant;
 
 /// What happens to the mutation when a validation plugin faults (traps, exhausts its
 /// fuel, misses its deadline…). The fault is recorded in the trace either way.

@@ -4,6 +4,9 @@
 mod common;
 
 use common::*;
+use std::time::Duration;
+
+use ordergate::clock::rfc3339;
 use ordergate::FiredNotification;
 use ordergate::events::{Attempt, EventFilter, EventStatus};
 use ordergate::model::{Notification, OrderStatus};
@@ -158,7 +161,10 @@ fn order_notifications_fire_resolve_their_invoke_and_keep_every_attempt() {
         Some(format!("https://jetshop.example/orders/{id}").as_str())
     );
     assert_eq!(
-        (export.created_at.as_str(), export.due_at.as_str()),
+        (
+            rfc3339(export.created_at).as_str(),
+            rfc3339(export.due_at).as_str()
+        ),
         ("2026-01-01T00:00:03.000000Z", "2026-01-01T00:00:04.500000Z")
     );
     let broken = &all.data[1];
@@ -170,26 +176,40 @@ fn order_notifications_fire_resolve_their_invoke_and_keep_every_attempt() {
         )
     );
 
-    // Every attempt is kept; a manual retry re-queues without forgetting them.
+    // Every attempt is kept; a manual retry re-queues without forgetting them. A delivery
+    // worker claims the due events, attempts them and records what its policy decides.
     let events = host.events();
-    let after_failure = events
-        .record_attempt("norce", &export.id, attempt("a1", 503))
-        .unwrap();
+    let policy = ordergate::events::RetryPolicy::default();
+    let attempt_export = |id: &str, status_code: i32, now: &str| {
+        let now = ordergate::time::parse(now).unwrap();
+        let claims = events.claim_due(now, Duration::from_secs(30), 10).unwrap();
+        let claim = claims.iter().find(|c| c.event.id == export.id).unwrap();
+        let attempt = attempt(id, status_code);
+        let outcome = policy.outcome(claim, &attempt, now, 0.0);
+        events.record_attempt(claim, attempt, outcome, now).unwrap()
+    };
+    let after_failure = attempt_export("a1", 503, "2026-01-01T01:00:00Z");
     assert_eq!(after_failure.status, EventStatus::Pending);
     let retried = events
-        .retry("norce", &export.id, "2026-01-01T02:00:00.000000Z")
+        .retry(
+            "norce",
+            &export.id,
+            ordergate::time::parse("2026-01-01T02:00:00.000000Z").unwrap(),
+        )
         .unwrap();
     assert_eq!(
         (
             retried.status,
-            retried.due_at.as_str(),
+            rfc3339(retried.due_at),
             retried.attempts.len()
         ),
-        (EventStatus::Pending, "2026-01-01T02:00:00.000000Z", 1)
+        (
+            EventStatus::Pending,
+            "2026-01-01T02:00:00.000000Z".to_owned(),
+            1
+        )
     );
-    let delivered = events
-        .record_attempt("norce", &export.id, attempt("a2", 200))
-        .unwrap();
+    let delivered = attempt_export("a2", 200, "2026-01-01T02:00:00Z");
     let codes: Vec<_> = delivered.attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(
         (delivered.status, codes),

@@ -15,12 +15,16 @@
 //! - [`HOSTILE_WASIP2`]: the same plugin built for `wasm32-wasip2`, a component that
 //!   imports WASI, which the host must refuse.
 //!
+//! It also holds [`conformance`], the properties every storage backend must have.
+//!
 //! ```no_run
 //! let bytes = ordergate_test_support::read(ordergate_test_support::MAX_QUANTITY);
 //! assert!(bytes.starts_with(b"\0asm"));
 //! ```
 
 include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));
+
+pub mod conformance;
 
 /// The bytes of the plugin at `path` (one of this crate's constants).
 ///

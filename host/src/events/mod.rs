@@ -1,10 +1,11 @@
-//! Notification events: the event model of the notification service (spec 002) and the event
-//! log that lists, shows, re-queues and records delivery attempts of events.
+//! Notification events: the event model of the notification service (spec 002), the event
+//! log that lists, shows, re-queues and records delivery attempts of events, the leases that
+//! let several delivery workers share one log, and the retry policy they follow.
 //!
-//! An event is written in the same commit as the order change that caused it (the order store
-//! owns an [`EventTable`] under its own lock), so appending is deliberately not part of the
-//! [`EventLog`] trait: a log that could be appended to on its own could hold events for order
-//! changes that never committed, or miss events of changes that did.
+//! An event is written in the same commit as the order change that caused it (see
+//! [`crate::store::OrderStore`]), so appending is deliberately not part of the [`EventLog`]
+//! trait: a log that could be appended to on its own could hold events for order changes
+//! that never committed, or miss events of changes that did.
 //!
 //! ## Shape
 //! [`NotificationEvent`] has exactly 002's fields (`id`, `createdAt`, `merchant`, `channel`,
@@ -18,39 +19,43 @@
 //!   resolved, in which case
 //! - `error` says why (an unresolvable placeholder is recorded on the event, not a failure of
 //!   the order change).
-//! - `dueAt`: when the event is next due for delivery (RFC 3339).
+//! - `dueAt`: when the event is next due for delivery.
 //! - `status`: `pending`, `delivered` or `failed`.
 //!
 //! ## Times
-//! Every time is an RFC 3339 UTC string with microseconds, as `humantime::format_rfc3339_micros`
-//! writes it (`2024-04-26T09:09:14.382889Z`). Strings of that one fixed-width format order the
-//! same way as the instants they name, so `dueAt <= now` is a plain string comparison; callers
-//! must pass `now` in that same format.
+//! Times are [`SystemTime`]s in memory, so stores compare instants. In JSON every time is an
+//! RFC 3339 UTC string with microseconds (`2024-04-26T09:09:14.382889Z`); see [`crate::time`].
 //!
 //! ## Delivery
-//! A 2xx attempt marks the event `delivered`. Any other attempt leaves it `pending`, due again
-//! after a back-off ([`BACKOFF_SECS`]), until [`MAX_ATTEMPTS`] attempts of the current round
-//! have failed, which marks it `failed`. A retry by hand (`POST /api/v1/events/{id}/retry`)
-//! starts a new round: `pending`, due now, every earlier attempt kept.
+//! Delivery workers share the log through leases. [`EventLog::claim_due`] hands each due
+//! `pending` event to exactly one worker until its lease runs out; the worker sends it, asks
+//! its [`RetryPolicy`] what follows ([`RetryPolicy::outcome`]: a 2xx attempt is
+//! [`AttemptOutcome::Delivered`], a failure is retried later or, after the policy's last
+//! step, [`AttemptOutcome::Failed`]) and records the attempt with that outcome
+//! ([`EventLog::record_attempt`]). A worker that dies loses its lease: the event becomes due
+//! again for another worker, and the dead worker's late write is refused
+//! ([`EventLogError::ClaimLost`]) so it cannot clobber the new holder's. The store only
+//! records outcomes; the schedule lives in the policy.
+//!
+//! A retry by hand (`POST /api/v1/events/{id}/retry`) starts a new delivery round:
+//! `pending`, due now, every earlier attempt kept. The policy counts the failed attempts of
+//! the current round ([`ClaimedEvent::attempts_in_round`]); the round's start is bookkeeping
+//! of the store, not a field of the event.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{BodyVersion, Notification};
 
-/// Failed attempts in one delivery round after which an event is marked `failed`.
-///
-/// A retry by hand starts a new round, so a failed event gets this many attempts again.
-pub const MAX_ATTEMPTS: usize = 5;
+mod retry;
+mod table;
 
-/// Back-off after the n-th failed attempt of a round (index n-1), in seconds: the event's
-/// `dueAt` becomes the attempt's timestamp plus this. Short at first (a receiver that blipped),
-/// then longer (a receiver that is down), so five attempts span about six minutes.
-pub const BACKOFF_SECS: [u64; MAX_ATTEMPTS - 1] = [1, 10, 60, 300];
+pub use retry::RetryPolicy;
+pub use table::EventTable;
 
 /// Page size when the request names none (spec 002: `limit` defaults to 10).
 pub const DEFAULT_LIMIT: usize = 10;
@@ -67,7 +72,7 @@ pub enum EventStatus {
     Pending,
     /// A 2xx answer was received.
     Delivered,
-    /// [`MAX_ATTEMPTS`] attempts in a row failed; only a retry by hand sends it again.
+    /// The retry policy gave up; only a retry by hand sends it again.
     Failed,
 }
 
@@ -89,8 +94,9 @@ pub struct EventPayload {
 pub struct Attempt {
     /// Generated id of the attempt.
     pub id: String,
-    /// When the attempt was made (RFC 3339, same format as every event time).
-    pub timestamp: String,
+    /// When the attempt was made.
+    #[serde(with = "crate::time")]
+    pub timestamp: SystemTime,
     /// HTTP status code received; `0` when no answer was received (connection failure).
     pub status_code: i32,
     /// Problem Details of a non-successful answer, when supplied.
@@ -114,8 +120,9 @@ impl Attempt {
 pub struct NotificationEvent {
     /// Unique id of the event.
     pub id: String,
-    /// When the event was created (RFC 3339).
-    pub created_at: String,
+    /// When the event was created.
+    #[serde(with = "crate::time")]
+    pub created_at: SystemTime,
     /// Merchant identifier; events are only visible to their merchant.
     pub merchant: String,
     /// Merchant channel.
@@ -142,8 +149,9 @@ pub struct NotificationEvent {
     /// Extension: why the invoke URL could not be resolved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Extension: when the event is next due for delivery (RFC 3339).
-    pub due_at: String,
+    /// Extension: when the event is next due for delivery.
+    #[serde(with = "crate::time")]
+    pub due_at: SystemTime,
     /// Extension: delivery status.
     pub status: EventStatus,
 }
@@ -193,13 +201,77 @@ pub struct Pagination {
     pub total_size: usize,
 }
 
-/// One page of a list response: `{"data": [...], "pagination": {...}}` (spec 002).
+/// One page of a list response: `{"data": [...], "pagination": {...}}` (spec 002). Events
+/// and orders are listed alike.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page<T> {
     /// The page's items.
     pub data: Vec<T>,
     /// Where the page is among all matches.
     pub pagination: Pagination,
+}
+
+impl<T> Page<T> {
+    /// The page at `offset` of every match, at most `limit` items (lowered to
+    /// [`MAX_LIMIT`]), counting every match for `totalSize`. `to_item` runs only on the
+    /// page's items, so a store can scan cheap references and copy only what it serves.
+    pub fn of<'a, U: 'a>(
+        matches: impl IntoIterator<Item = &'a U>,
+        offset: usize,
+        limit: usize,
+        to_item: impl Fn(&'a U) -> T,
+    ) -> Self {
+        let limit = limit.min(MAX_LIMIT);
+        let mut total_size = 0;
+        let mut data = Vec::new();
+        for item in matches {
+            if total_size >= offset && data.len() < limit {
+                data.push(to_item(item));
+            }
+            total_size += 1;
+        }
+        Page {
+            pagination: Pagination {
+                offset,
+                limit,
+                size: data.len(),
+                total_size,
+            },
+            data,
+        }
+    }
+}
+
+/// Identifies one lease on one event: stored with the event by [`EventLog::claim_due`] and
+/// checked by every write of the claim's holder. A new claim of the same event gets a new
+/// token, so a holder whose lease ran out can tell (and is told) that it lost the event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClaimToken(pub String);
+
+/// An event handed to one delivery worker until `expires_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedEvent {
+    /// The event as it was when claimed.
+    pub event: NotificationEvent,
+    /// The lease: pass it back to [`EventLog::record_attempt`] or [`EventLog::release`].
+    pub token: ClaimToken,
+    /// When the lease runs out: after this, another worker may claim the event and this
+    /// holder's writes are refused.
+    pub expires_at: SystemTime,
+    /// Attempts made in the current delivery round (all of them failed, or the event would
+    /// not be pending): what the [`RetryPolicy`] counts. A retry by hand starts a new round.
+    pub attempts_in_round: usize,
+}
+
+/// What follows an attempt, as the worker's [`RetryPolicy`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// The receiver accepted it: the event becomes `delivered`.
+    Delivered,
+    /// The attempt failed: the event stays `pending`, due at this time.
+    RetryAt(SystemTime),
+    /// The attempt failed and the policy gives up: the event becomes `failed`.
+    Failed,
 }
 
 /// Why an event log operation failed.
@@ -217,22 +289,24 @@ pub enum EventLogError {
         /// The id inserted twice.
         id: String,
     },
-    /// A time was not an RFC 3339 timestamp.
-    #[error("{what} {value:?} is not an RFC 3339 timestamp")]
-    InvalidTimestamp {
-        /// Which time, e.g. `attempt timestamp`.
-        what: &'static str,
-        /// The text received.
-        value: String,
+    /// The claim no longer holds the event: its lease ran out, another worker claimed the
+    /// event since, it was released, or it was retried by hand. Nothing was written.
+    #[error("the claim on event {id:?} was lost (lease expired or taken over)")]
+    ClaimLost {
+        /// The claimed event's id.
+        id: String,
     },
     /// The backing storage failed (for logs other than the in-memory one).
     #[error("event log unavailable: {0}")]
     Unavailable(String),
 }
 
-/// The event log as the notification routes and the dispatcher use it. Every operation is
-/// scoped by merchant (the `x-merchant` header), except [`EventLog::due`], which serves the
-/// dispatcher across merchants.
+/// The event log as the notification routes and the delivery workers use it. The routes'
+/// operations are scoped by merchant (the `x-merchant` header); the workers' claims serve
+/// every merchant.
+///
+/// Implementable by a database: every operation is keyed (merchant and id, or a claim
+/// token) or paginated, and a claim is a conditional update of the event's lease columns.
 pub trait EventLog: Send + Sync {
     /// The merchant's event `id`, if any.
     fn get(&self, merchant: &str, id: &str) -> Result<Option<NotificationEvent>, EventLogError>;
@@ -247,198 +321,43 @@ pub trait EventLog: Send + Sync {
         limit: usize,
     ) -> Result<Page<NotificationEvent>, EventLogError>;
 
-    /// Appends a delivery attempt and updates the status (see the module docs).
+    /// Claims up to `limit` `pending` events with `dueAt <= now` and no live lease, earliest
+    /// `dueAt` first (ties in insertion order), for `lease`: until `now + lease` no other
+    /// call returns them. Across merchants. Two concurrent callers never get the same event.
+    fn claim_due(
+        &self,
+        now: SystemTime,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ClaimedEvent>, EventLogError>;
+
+    /// Appends `attempt` to a claimed event and applies `outcome` (see [`AttemptOutcome`]),
+    /// ending the claim. Refused with [`EventLogError::ClaimLost`] when the claim no longer
+    /// holds the event at `now` (expired, taken over, released or retried by hand), leaving
+    /// the event as it was. Returns the event as written.
     fn record_attempt(
         &self,
-        merchant: &str,
-        id: &str,
+        claim: &ClaimedEvent,
         attempt: Attempt,
+        outcome: AttemptOutcome,
+        now: SystemTime,
     ) -> Result<NotificationEvent, EventLogError>;
 
-    /// Re-queues an event by hand: `pending`, due `now`, earlier attempts kept.
+    /// Hands a claimed event back unchanged (a worker shutting down gracefully), so it is due
+    /// again at once rather than when the lease would have run out. Refused with
+    /// [`EventLogError::ClaimLost`] when another claim holds the event now; releasing a claim
+    /// whose lease ran out but that nobody took over is fine.
+    fn release(&self, claim: &ClaimedEvent) -> Result<(), EventLogError>;
+
+    /// Re-queues an event by hand: `pending`, due `now`, a new delivery round, earlier
+    /// attempts kept. Any claim on it is lost: its holder's write is refused, and the event
+    /// is claimed afresh.
     fn retry(
         &self,
         merchant: &str,
         id: &str,
-        now: &str,
+        now: SystemTime,
     ) -> Result<NotificationEvent, EventLogError>;
-
-    /// Pending events with `dueAt <= now`, earliest `dueAt` first (ties in insertion order),
-    /// at most `limit`.
-    fn due(&self, now: &str, limit: usize) -> Result<Vec<NotificationEvent>, EventLogError>;
-}
-
-/// An event with its bookkeeping.
-#[derive(Debug, Clone)]
-struct Entry {
-    event: NotificationEvent,
-    /// Index in `attempts` where the current delivery round began (a retry starts a round).
-    /// Kept beside the event, not in it, so the event keeps exactly the documented shape.
-    round_start: usize,
-}
-
-/// The events, in memory: insertion-ordered and indexed by id. No locking of its own: the
-/// order store embeds it under the store's single lock so an order change and its events
-/// commit together ([`crate::store::MemoryStore`] is the in-memory event log).
-///
-/// Listing and `due` scan every event (linear): fine for the in-memory store's sizes.
-#[derive(Debug, Clone, Default)]
-pub struct EventTable {
-    entries: Vec<Entry>,
-    by_id: HashMap<String, usize>,
-}
-
-impl EventTable {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Number of events, over all merchants.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there are no events.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Whether an event with this id exists (for any merchant): lets a store check a batch of
-    /// new events before inserting any, so a commit is all or nothing.
-    pub fn contains(&self, id: &str) -> bool {
-        self.by_id.contains_key(id)
-    }
-
-    /// Adds an event at the end; ids are unique over all merchants.
-    pub fn insert(&mut self, event: NotificationEvent) -> Result<(), EventLogError> {
-        if self.by_id.contains_key(&event.id) {
-            return Err(EventLogError::Duplicate { id: event.id });
-        }
-        self.by_id.insert(event.id.clone(), self.entries.len());
-        // Attempts an event arrives with (one restored from elsewhere) count in its round.
-        self.entries.push(Entry {
-            event,
-            round_start: 0,
-        });
-        Ok(())
-    }
-
-    fn position(&self, merchant: &str, id: &str) -> Result<usize, EventLogError> {
-        match self.by_id.get(id) {
-            Some(&i) if self.entries[i].event.merchant == merchant => Ok(i),
-            _ => Err(EventLogError::NotFound { id: id.to_owned() }),
-        }
-    }
-
-    /// The merchant's event `id`, if any.
-    pub fn get(&self, merchant: &str, id: &str) -> Option<&NotificationEvent> {
-        self.position(merchant, id)
-            .ok()
-            .map(|i| &self.entries[i].event)
-    }
-
-    /// See [`EventLog::list`].
-    pub fn list(
-        &self,
-        merchant: &str,
-        filter: &EventFilter,
-        offset: usize,
-        limit: usize,
-    ) -> Page<NotificationEvent> {
-        let limit = limit.min(MAX_LIMIT);
-        let mut total_size = 0;
-        let mut data = Vec::new();
-        for entry in &self.entries {
-            let e = &entry.event;
-            if e.merchant == merchant && filter.matches(e) {
-                if total_size >= offset && data.len() < limit {
-                    data.push(e.clone());
-                }
-                total_size += 1;
-            }
-        }
-        Page {
-            pagination: Pagination {
-                offset,
-                limit,
-                size: data.len(),
-                total_size,
-            },
-            data,
-        }
-    }
-
-    /// See [`EventLog::record_attempt`].
-    pub fn record_attempt(
-        &mut self,
-        merchant: &str,
-        id: &str,
-        attempt: Attempt,
-    ) -> Result<&NotificationEvent, EventLogError> {
-        let i = self.position(merchant, id)?;
-        // Parse before changing anything, so a bad timestamp leaves the event as it was.
-        let at = humantime::parse_rfc3339_weak(&attempt.timestamp).map_err(|_| {
-            EventLogError::InvalidTimestamp {
-                what: "attempt timestamp",
-                value: attempt.timestamp.clone(),
-            }
-        })?;
-        let entry = &mut self.entries[i];
-        let succeeded = attempt.succeeded();
-        entry.event.attempts.push(attempt);
-        let failed_in_round = entry.event.attempts.len() - entry.round_start;
-        if succeeded {
-            entry.event.status = EventStatus::Delivered;
-        } else if failed_in_round >= MAX_ATTEMPTS {
-            entry.event.status = EventStatus::Failed;
-        } else {
-            // A failure leaves the event pending; push its due time back so the dispatcher
-            // does not hammer a receiver that just failed.
-            entry.event.status = EventStatus::Pending;
-            let wait = BACKOFF_SECS[failed_in_round
-                .saturating_sub(1)
-                .min(BACKOFF_SECS.len() - 1)];
-            entry.event.due_at =
-                humantime::format_rfc3339_micros(at + Duration::from_secs(wait)).to_string();
-        }
-        // A success ends the round: a later retry by hand starts counting afresh anyway.
-        Ok(&entry.event)
-    }
-
-    /// See [`EventLog::retry`].
-    pub fn retry(
-        &mut self,
-        merchant: &str,
-        id: &str,
-        now: &str,
-    ) -> Result<&NotificationEvent, EventLogError> {
-        let i = self.position(merchant, id)?;
-        if humantime::parse_rfc3339_weak(now).is_err() {
-            return Err(EventLogError::InvalidTimestamp {
-                what: "retry time",
-                value: now.to_owned(),
-            });
-        }
-        let entry = &mut self.entries[i];
-        entry.round_start = entry.event.attempts.len();
-        entry.event.status = EventStatus::Pending;
-        entry.event.due_at = now.to_owned();
-        Ok(&entry.event)
-    }
-
-    /// See [`EventLog::due`].
-    pub fn due(&self, now: &str, limit: usize) -> Vec<NotificationEvent> {
-        let mut due: Vec<&NotificationEvent> = self
-            .entries
-            .iter()
-            .map(|e| &e.event)
-            .filter(|e| e.status == EventStatus::Pending && e.due_at.as_str() <= now)
-            .collect();
-        // Stable sort: equal due times stay in insertion order.
-        due.sort_by(|a, b| a.due_at.cmp(&b.due_at));
-        due.into_iter().take(limit).cloned().collect()
-    }
 }
 
 #[cfg(test)]

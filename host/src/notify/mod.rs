@@ -549,7 +549,7 @@ pub fn event(
     };
     NotificationEvent {
         id: source.id.to_owned(),
-        created_at: humantime::format_rfc3339_micros(source.created).to_string(),
+        created_at: source.created,
         merchant: source.merchant.to_owned(),
         channel: source.channel.to_owned(),
         order_id: source.order_id.to_owned(),
@@ -564,7 +564,7 @@ pub fn event(
         version: notification.version.unwrap_or(BodyVersion::V0),
         invoke,
         error,
-        due_at: humantime::format_rfc3339_micros(due).to_string(),
+        due_at: due,
         status: EventStatus::Pending,
     }
 }

@@ -291,7 +291,7 @@ impl Pipeline {
         };
         let (events, fired) = fired.split();
         match self.store.commit(write, events) {
-            Ok(Some(version)) => {
+            Ok(version) => {
                 cx.trace.notifications.extend(fired);
                 let operations = ops.len();
                 record(
@@ -321,11 +321,6 @@ impl Pipeline {
             Err(StoreError::Conflict { .. }) => {
                 cx.trace.plugins.truncate(slot);
                 HookResult::Conflict
-            }
-            Ok(None) => {
-                let reason = "the store returned no version for the patched order".to_owned();
-                record(cx, Verdict::PatchRefused { reason });
-                HookResult::Done
             }
             Err(err) => {
                 let reason = format!("the store refused the patched order: {err}");
@@ -464,8 +459,8 @@ impl Pipeline {
         if events.is_empty() {
             return;
         }
-        match self.store.commit(OrderWrite::Unchanged, events) {
-            Ok(_) => cx.trace.notifications.extend(fired),
+        match self.store.append_events(events) {
+            Ok(()) => cx.trace.notifications.extend(fired),
             Err(err) => cx.trace.errors.push(TraceError::EventsNotRecorded {
                 hook: hook.clone(),
                 reason: err.to_string(),

@@ -227,11 +227,7 @@ impl Pipeline {
                     cx.trace.notifications.extend(fired);
                     let committed = StoredOrder {
                         order: Arc::clone(&applied.order),
-                        version: version.ok_or_else(|| {
-                            MutationError::Store(StoreError::Backend(
-                                "the store returned no version for an order write".into(),
-                            ))
-                        })?,
+                        version,
                     };
                     let latest = self.cascade(&mut cx, before, committed, &applied);
                     cx.jsons.keep(&latest.order);
