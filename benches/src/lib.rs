@@ -85,6 +85,7 @@ pub fn install(host: &Host, path: &str, manifest: PluginManifest) {
 pub fn installed(host: &Host, id: &str) -> std::sync::Arc<InstalledPlugin> {
     host.registry()
         .list(&scope().tenant)
+        .expect("the memory store lists plugins")
         .into_iter()
         .find(|p| p.manifest.id == id)
         .unwrap_or_else(|| panic!("plugin {id} is not installed"))

@@ -10,7 +10,7 @@ use crate::mutation::Mutation;
 use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope};
 use crate::registry::{Registry, Tenant};
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::store::{MemoryStore, Storage, StoreError, StoredOrder};
+use crate::store::{MemoryStore, PluginStore, Storage, StoreError, StoredOrder};
 
 /// The ordergate host: install plugins, then send order mutations through them.
 ///
@@ -70,7 +70,10 @@ impl HostBuilder {
     /// Creates the engine and its deadline thread.
     pub fn build(self) -> wasmtime::Result<Host> {
         let sandbox = Arc::new(Sandbox::new(self.sandbox)?);
-        let registry = Arc::new(Registry::new(Arc::clone(&sandbox)));
+        let registry = Arc::new(Registry::new(
+            Arc::clone(&sandbox),
+            Arc::clone(&self.store) as Arc<dyn PluginStore>,
+        ));
         let pipeline = Pipeline::new(Parts {
             sandbox: Arc::clone(&sandbox),
             registry: Arc::clone(&registry),
@@ -160,8 +163,9 @@ impl Host {
             .run(scope, order_id, &mutation, Some(expected_version))
     }
 
-    /// A stored order and its version, with the hook bindings in force now.
-    pub fn order(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredOrder>, StoreError> {
+    /// A stored order and its version, with the hook bindings in force now (reading them
+    /// may load the tenant's plugins, hence the mutation's error type).
+    pub fn order(&self, tenant: &Tenant, id: &str) -> Result<Option<StoredOrder>, MutationError> {
         self.pipeline.load(tenant, id)
     }
 }

@@ -78,6 +78,6 @@ pub use pipeline::{
     Budget, Budgets, Committed, FiredNotification, MAX_ATTEMPTS, MutationError, PluginTrace, Scope,
     Trace, TraceError, Verdict,
 };
-pub use registry::{OnFault, PluginManifest, Tenant};
+pub use registry::{OnFault, PluginManifest, RegistryError, Tenant};
 pub use sandbox::{Fault, Limits, PluginKind, SandboxConfig};
 pub use violation::Violation;

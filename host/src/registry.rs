@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::sandbox::{
     ArtifactSource, CompileError, CompiledPlugin, Limits, LimitsOverride, PluginKind, Sandbox,
 };
+use crate::store::{PluginStore, PluginUpload, PluginVersion, StoreError};
 
 pub use crate::store::Tenant;
 
@@ -122,6 +123,17 @@ pub enum RegistryError {
     /// `replace` or `remove` of an id that is not installed.
     #[error("plugin `{0}` is not installed")]
     NotInstalled(String),
+    /// A rollback to a version that was never uploaded.
+    #[error("plugin `{id}` has no version {version}")]
+    NoSuchVersion {
+        /// The plugin id.
+        id: String,
+        /// The version asked for.
+        version: u32,
+    },
+    /// The plugin store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A plugin ready to run, with its manifest resolved against the host's defaults.
@@ -129,7 +141,7 @@ pub enum RegistryError {
 pub struct InstalledPlugin {
     /// The manifest as given.
     pub manifest: PluginManifest,
-    /// 1 on install, +1 per replace.
+    /// The stored version: 1 on the first upload of the id, +1 per upload.
     pub version: u32,
     /// The limits in force: the host's defaults with the manifest's overrides.
     pub limits: Limits,
@@ -187,6 +199,8 @@ pub struct InstallReport {
 /// from the next mutation on, and the hot path reads it without a lock.
 #[derive(Debug, Default)]
 pub struct TenantPlugins {
+    /// The store's generation of the tenant's plugins this snapshot was built from.
+    generation: u64,
     plugins: Vec<Arc<InstalledPlugin>>,
 }
 
@@ -209,19 +223,36 @@ impl TenantPlugins {
             .cloned()
             .collect()
     }
+
+    fn find(&self, id: &str, version: u32, content_hash: &str) -> Option<&Arc<InstalledPlugin>> {
+        self.plugins.iter().find(|p| {
+            p.manifest.id == id && p.version == version && p.compiled.content_hash() == content_hash
+        })
+    }
 }
 
-/// The plugins of every tenant.
+/// The compiled plugins of every tenant: a cache of the plugin versions in the store.
+///
+/// The store is the truth: an install writes a new version there and a host reads the
+/// tenant's active versions from it. Before every mutation the registry compares the
+/// tenant's generation number in the store with the one its snapshot was built from, and
+/// rebuilds the snapshot only when it moved, so a version installed, rolled back or removed
+/// through one host applies on every host sharing the store from their next mutation on,
+/// and a restarted host loads a tenant's plugins when it first needs them (compiled code
+/// comes from the artifact cache; plugins whose version did not change are kept as they
+/// are).
 pub struct Registry {
     sandbox: Arc<Sandbox>,
+    store: Arc<dyn PluginStore>,
     tenants: RwLock<HashMap<Tenant, Arc<TenantPlugins>>>,
 }
 
 impl Registry {
-    /// An empty registry compiling with `sandbox`.
-    pub fn new(sandbox: Arc<Sandbox>) -> Self {
+    /// A registry compiling with `sandbox` the plugins kept in `store`.
+    pub fn new(sandbox: Arc<Sandbox>, store: Arc<dyn PluginStore>) -> Self {
         Self {
             sandbox,
+            store,
             tenants: RwLock::new(HashMap::new()),
         }
     }
@@ -233,7 +264,7 @@ impl Registry {
         manifest: PluginManifest,
         component: &[u8],
     ) -> Result<InstallReport, RegistryError> {
-        self.put(tenant, manifest, component, false)
+        self.put(tenant, manifest, component, false, None)
     }
 
     /// Installs a new version of an installed plugin. Mutations already running keep the
@@ -244,7 +275,26 @@ impl Registry {
         manifest: PluginManifest,
         component: &[u8],
     ) -> Result<InstallReport, RegistryError> {
-        self.put(tenant, manifest, component, true)
+        self.put(tenant, manifest, component, true, None)
+    }
+
+    /// Installs `component` as the next version of plugin `manifest.id`, whether or not an
+    /// earlier version is installed, recording who uploaded it: what an upload endpoint
+    /// calls.
+    pub fn upload(
+        &self,
+        tenant: &Tenant,
+        manifest: PluginManifest,
+        component: &[u8],
+        uploaded_by: Option<String>,
+    ) -> Result<InstallReport, RegistryError> {
+        let replace = self.is_installed(tenant, &manifest.id)?;
+        self.put(tenant, manifest, component, replace, uploaded_by)
+    }
+
+    fn is_installed(&self, tenant: &Tenant, id: &str) -> Result<bool, RegistryError> {
+        let active = self.store.active(tenant)?;
+        Ok(active.iter().any(|v| v.id == id))
     }
 
     fn put(
@@ -253,8 +303,166 @@ impl Registry {
         manifest: PluginManifest,
         component: &[u8],
         replace: bool,
+        uploaded_by: Option<String>,
     ) -> Result<InstallReport, RegistryError> {
         let id = manifest.id.clone();
+        match (self.is_installed(tenant, &id)?, replace) {
+            (true, false) => return Err(RegistryError::AlreadyInstalled(id)),
+            (false, true) => return Err(RegistryError::NotInstalled(id)),
+            _ => {}
+        }
+        // Everything that can refuse the plugin runs before the store is written: a
+        // version in the store is one that every host can load.
+        let loaded = self.load(&manifest, component)?;
+        let stored = self.store.add_version(
+            tenant,
+            PluginUpload {
+                id: id.clone(),
+                manifest: serde_json::to_value(&manifest).map_err(|e| {
+                    RegistryError::InvalidManifest {
+                        id: id.clone(),
+                        reason: e.to_string(),
+                    }
+                })?,
+                component: component.into(),
+                uploaded_by,
+                // The wall clock, not the host's order clock: when this deployment
+                // received the upload is a fact about the deployment, not about an order.
+                uploaded_at: std::time::SystemTime::now(),
+            },
+        )?;
+        let report = InstallReport {
+            id,
+            version: stored.version,
+            content_hash: loaded.compiled.content_hash().to_owned(),
+            size_bytes: loaded.compiled.size_bytes(),
+            source: loaded.compiled.source(),
+            load_time: loaded.compiled.load_time(),
+        };
+        // The snapshot is rebuilt on next use; the version just compiled is kept for it.
+        self.refresh(tenant, Some(Arc::new(loaded.at_version(stored.version))))?;
+        Ok(report)
+    }
+
+    /// Makes version `version` of plugin `id` the one that runs again (a rollback): the
+    /// stored component is loaded as it was uploaded.
+    pub fn rollback(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        version: u32,
+    ) -> Result<PluginVersion, RegistryError> {
+        let stored = self.store.version(tenant, id, version)?.ok_or_else(|| {
+            RegistryError::NoSuchVersion {
+                id: id.to_owned(),
+                version,
+            }
+        })?;
+        // Checked before it becomes the active version, as an upload is.
+        let loaded = self.load_stored(&stored)?;
+        let activated = self.store.activate(tenant, id, version)?;
+        self.refresh(tenant, Some(Arc::new(loaded)))?;
+        Ok(activated)
+    }
+
+    /// Uninstalls a plugin: no version of it runs any more; its versions are kept.
+    pub fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), RegistryError> {
+        if !self.is_installed(tenant, id)? {
+            return Err(RegistryError::NotInstalled(id.to_owned()));
+        }
+        self.store.remove(tenant, id)?;
+        self.refresh(tenant, None)?;
+        Ok(())
+    }
+
+    /// Every stored version of plugin `id`, oldest first.
+    pub fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, RegistryError> {
+        Ok(self.store.versions(tenant, id)?)
+    }
+
+    /// The tenant's plugins as the store has them now: the cached snapshot while the
+    /// tenant's generation in the store has not moved, else a new one.
+    pub fn tenant(&self, tenant: &Tenant) -> Result<Arc<TenantPlugins>, RegistryError> {
+        let generation = self.store.generation(tenant)?;
+        let cached = self.cached(tenant);
+        if let Some(cached) = &cached
+            && cached.generation == generation
+        {
+            return Ok(Arc::clone(cached));
+        }
+        self.refresh(tenant, None)
+    }
+
+    /// The tenant's plugins, in the order they run.
+    pub fn list(&self, tenant: &Tenant) -> Result<Vec<Arc<InstalledPlugin>>, RegistryError> {
+        Ok(self.tenant(tenant)?.plugins.clone())
+    }
+
+    fn cached(&self, tenant: &Tenant) -> Option<Arc<TenantPlugins>> {
+        // The map only ever gets whole snapshots inserted: consistent after any panic.
+        let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        tenants.get(tenant).cloned()
+    }
+
+    /// Rebuilds the tenant's snapshot from the store, reusing the plugins of the previous
+    /// snapshot (and `fresh`, just loaded) whose version did not change.
+    fn refresh(
+        &self,
+        tenant: &Tenant,
+        fresh: Option<Arc<InstalledPlugin>>,
+    ) -> Result<Arc<TenantPlugins>, RegistryError> {
+        // The generation is read before the versions: if a write lands in between, the
+        // snapshot is labelled older than what it holds and is simply rebuilt next time.
+        let generation = self.store.generation(tenant)?;
+        let active = self.store.active(tenant)?;
+        let previous = self.cached(tenant).unwrap_or_default();
+        let mut plugins = Vec::with_capacity(active.len());
+        for stored in &active {
+            let known = fresh
+                .as_ref()
+                .filter(|p| {
+                    p.manifest.id == stored.id
+                        && p.version == stored.version
+                        && p.compiled.content_hash() == stored.content_hash
+                })
+                .or_else(|| previous.find(&stored.id, stored.version, &stored.content_hash));
+            let plugin = match known {
+                Some(plugin) => Arc::clone(plugin),
+                None => Arc::new(self.load_stored(stored)?),
+            };
+            plugins.push(plugin);
+        }
+        plugins.sort_by(|a, b| {
+            (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id))
+        });
+        let snapshot = Arc::new(TenantPlugins {
+            generation,
+            plugins,
+        });
+        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
+        tenants.insert(tenant.clone(), Arc::clone(&snapshot));
+        Ok(snapshot)
+    }
+
+    /// Loads a stored version: its manifest parsed and checked, its component compiled (or
+    /// taken from the artifact cache) and initialized.
+    fn load_stored(&self, stored: &PluginVersion) -> Result<InstalledPlugin, RegistryError> {
+        let manifest: PluginManifest =
+            serde_json::from_value(stored.manifest.clone()).map_err(|e| {
+                RegistryError::InvalidManifest {
+                    id: stored.id.clone(),
+                    reason: format!("the stored manifest does not parse: {e}"),
+                }
+            })?;
+        Ok(self
+            .load(&manifest, &stored.component)?
+            .at_version(stored.version))
+    }
+
+    /// Checks a manifest against this host's limits and compiles its component: everything
+    /// that can refuse a plugin.
+    fn load(&self, manifest: &PluginManifest, component: &[u8]) -> Result<Loaded, RegistryError> {
+        let id = &manifest.id;
         let invalid = |reason: String| RegistryError::InvalidManifest {
             id: id.clone(),
             reason,
@@ -278,7 +486,6 @@ impl Registry {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        // Compiling is slow: do it before taking the lock.
         let compiled = self
             .sandbox
             .compile(manifest.kind, component)
@@ -286,67 +493,33 @@ impl Registry {
                 id: id.clone(),
                 source,
             })?;
-
-        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        let mut plugins = tenants
-            .get(tenant)
-            .map(|t| t.plugins.clone())
-            .unwrap_or_default();
-        let existing = plugins.iter().position(|p| p.manifest.id == id);
-        let version = match (existing, replace) {
-            (Some(_), false) => return Err(RegistryError::AlreadyInstalled(id)),
-            (None, true) => return Err(RegistryError::NotInstalled(id)),
-            (Some(i), true) => plugins.remove(i).version + 1,
-            (None, false) => 1,
-        };
-        let report = InstallReport {
-            id,
-            version,
-            content_hash: compiled.content_hash().to_owned(),
-            size_bytes: compiled.size_bytes(),
-            source: compiled.source(),
-            load_time: compiled.load_time(),
-        };
-        plugins.push(Arc::new(InstalledPlugin {
-            config_json: manifest.config.to_string(),
-            manifest,
-            version,
+        Ok(Loaded {
+            manifest: manifest.clone(),
             limits,
             subscriptions,
             compiled,
-        }));
-        plugins.sort_by(|a, b| {
-            (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id))
-        });
-        tenants.insert(tenant.clone(), Arc::new(TenantPlugins { plugins }));
-        Ok(report)
+        })
     }
+}
 
-    /// Uninstalls a plugin.
-    pub fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), RegistryError> {
-        let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
-        let mut plugins = tenants
-            .get(tenant)
-            .map(|t| t.plugins.clone())
-            .unwrap_or_default();
-        let index = plugins
-            .iter()
-            .position(|p| p.manifest.id == id)
-            .ok_or_else(|| RegistryError::NotInstalled(id.to_owned()))?;
-        plugins.remove(index);
-        tenants.insert(tenant.clone(), Arc::new(TenantPlugins { plugins }));
-        Ok(())
-    }
+/// A plugin loaded but not yet numbered: the store gives the version.
+struct Loaded {
+    manifest: PluginManifest,
+    limits: Limits,
+    subscriptions: Vec<String>,
+    compiled: CompiledPlugin,
+}
 
-    /// The tenant's plugins as they are now.
-    pub fn tenant(&self, tenant: &Tenant) -> Arc<TenantPlugins> {
-        let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
-        tenants.get(tenant).cloned().unwrap_or_default()
-    }
-
-    /// The tenant's plugins, in the order they run.
-    pub fn list(&self, tenant: &Tenant) -> Vec<Arc<InstalledPlugin>> {
-        self.tenant(tenant).plugins.clone()
+impl Loaded {
+    fn at_version(self, version: u32) -> InstalledPlugin {
+        InstalledPlugin {
+            config_json: self.manifest.config.to_string(),
+            manifest: self.manifest,
+            version,
+            limits: self.limits,
+            subscriptions: self.subscriptions,
+            compiled: self.compiled,
+        }
     }
 }
 

@@ -263,7 +263,7 @@ fn only_concerned_plugins_run_in_priority_order_and_all_violations_are_reported(
         ]
     );
     // The second install of the same bytes shares the compiled code.
-    let second = host.registry().list(&scope().tenant);
+    let second = host.registry().list(&scope().tenant).unwrap();
     assert_eq!(second.len(), 3);
     assert_eq!(second[0].manifest.id, "max-quantity-strict");
     assert_eq!(second[0].compiled().source(), ArtifactSource::MemoryCache);

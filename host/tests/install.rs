@@ -165,17 +165,18 @@ fn install_replace_list_remove() {
     );
 
     let other_tenant = ordergate::Tenant::new("norce", "b2b");
-    assert!(host.registry().list(&other_tenant).is_empty());
+    assert!(host.registry().list(&other_tenant).unwrap().is_empty());
     let listed: Vec<_> = host
         .registry()
         .list(&tenant)
+        .unwrap()
         .iter()
         .map(|p| (p.manifest.id.clone(), p.version))
         .collect();
     assert_eq!(listed, [("max-quantity".to_string(), 2)]);
 
     host.registry().remove(&tenant, "max-quantity").unwrap();
-    assert!(host.registry().list(&tenant).is_empty());
+    assert!(host.registry().list(&tenant).unwrap().is_empty());
     assert!(matches!(
         host.registry().remove(&tenant, "max-quantity"),
         Err(RegistryError::NotInstalled(_))

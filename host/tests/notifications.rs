@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-use ordergate::clock::rfc3339;
 use ordergate::FiredNotification;
+use ordergate::clock::rfc3339;
 use ordergate::events::{Attempt, EventFilter, EventStatus};
 use ordergate::model::{Notification, OrderStatus};
 use ordergate::mutation::Mutation;

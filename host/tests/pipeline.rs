@@ -71,20 +71,21 @@ fn concurrent_mutations_of_one_order_in_one_host_queue_and_lose_nothing() {
 fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
     let store: Arc<dyn ordergate::store::Storage> = Arc::new(ordergate::store::MemoryStore::new());
     let hosts = [0, 1].map(|_| {
-        let host = Arc::new(
+        Arc::new(
             ordergate::Host::builder()
                 .store(store.clone())
                 .build()
                 .unwrap(),
-        );
-        // A plugin on every change, so each attempt is slow enough for the hosts to race.
-        install(
-            &host,
-            plugins::MAX_QUANTITY,
-            manifest("max-quantity", &[], json!({"maxQuantity": 100})),
-        );
-        host
+        )
     });
+    // A plugin on every change, so each attempt is slow enough for the hosts to race.
+    // Installed through one host, it is in the store, so both run it.
+    install(
+        &hosts[0],
+        plugins::MAX_QUANTITY,
+        manifest("max-quantity", &[], json!({"maxQuantity": 100})),
+    );
+    assert_eq!(hosts[1].registry().list(&scope().tenant).unwrap().len(), 1);
     let id = create_order(&hosts[0], &scope(), &[1]);
     let (_, retried) = race(hosts, &id);
     println!("{retried} of 50 mutations were recomputed after a conflict");

@@ -9,7 +9,11 @@
 use std::path::{Path, PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = PathBuf::from(std::env::args_os().nth(1).unwrap_or_else(|| "plugins".into()));
+    let dir = PathBuf::from(
+        std::env::args_os()
+            .nth(1)
+            .unwrap_or_else(|| "plugins".into()),
+    );
     std::fs::create_dir_all(&dir)?;
     for (name, path) in ordergate_test_support::ALL {
         let file = Path::new(path)

@@ -38,7 +38,7 @@ use crate::clock::{Clock, IdGenerator, rfc3339};
 use crate::model::{Hook, Order};
 use crate::mutation::{self, Applied, Mutation};
 use crate::notify::SchemaCache;
-use crate::registry::{Registry, Tenant, TenantPlugins};
+use crate::registry::{Registry, RegistryError, Tenant, TenantPlugins};
 use crate::sandbox::{PluginKind, Sandbox};
 use crate::store::{OrderKey, OrderWrite, Storage, StoreError, StoredOrder};
 use crate::violation::Violation;
@@ -126,6 +126,18 @@ pub enum MutationError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// The tenant's plugins could not be loaded from the store.
+    #[error("the plugins of this merchant and channel could not be loaded: {0}")]
+    Plugins(RegistryError),
+}
+
+impl From<RegistryError> for MutationError {
+    fn from(err: RegistryError) -> Self {
+        match err {
+            RegistryError::Store(err) => MutationError::Store(err),
+            other => MutationError::Plugins(other),
+        }
+    }
 }
 
 /// Everything a mutation needs, owned in one place. [`crate::Host`] wires one up and
@@ -187,7 +199,7 @@ impl Pipeline {
             if attempt > 1 {
                 backoff(attempt);
             }
-            let plugins = self.registry.tenant(&scope.tenant);
+            let plugins = self.registry.tenant(&scope.tenant)?;
             let mut cx = MutationCtx::new(self, scope, plugins, attempt);
             let current = self.store.load(&key).map_err(MutationError::Store)?;
             if let Some(expected) = expected_version {
@@ -296,16 +308,17 @@ impl Pipeline {
         &self,
         tenant: &Tenant,
         id: &str,
-    ) -> Result<Option<StoredOrder>, StoreError> {
+    ) -> Result<Option<StoredOrder>, MutationError> {
         let key = OrderKey {
             merchant: tenant.merchant.clone(),
             channel: tenant.channel.clone(),
             id: id.to_owned(),
         };
-        let Some(mut stored) = self.store.load(&key)? else {
+        let Some(mut stored) = self.store.load(&key).map_err(MutationError::Store)? else {
             return Ok(None);
         };
-        bind_hooks(&mut stored.order, &self.registry.tenant(tenant));
+        let plugins = self.registry.tenant(tenant)?;
+        bind_hooks(&mut stored.order, &plugins);
         Ok(Some(stored))
     }
 }

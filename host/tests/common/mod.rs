@@ -13,7 +13,12 @@ use serde_json::{Value, json};
 /// A host whose clock starts at 2026-01-01T00:00:00Z and ticks a second per reading,
 /// and whose ids are `o_1`, `p_2`, …
 pub fn host() -> Host {
-    host_with(SandboxConfig::default())
+    host_with(test_sandbox())
+}
+
+/// The sandbox settings of the tests' hosts.
+pub fn test_sandbox() -> SandboxConfig {
+    SandboxConfig::default()
 }
 
 pub fn host_with(config: SandboxConfig) -> Host {
