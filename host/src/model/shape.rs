@@ -251,24 +251,53 @@ pub fn host_owned() -> &'static [PointerBuf] {
     })
 }
 
-/// Calls `visit` with the pointer, description and value of every described field
-/// present in `doc` (array elements included), in document order, and the entity name of
-/// the array whose element holds the field, if any. Walks with an explicit stack.
+/// One step of a path the walk took: a field or an array index. Kept as is, and turned
+/// into a pointer only for a report, so that walking allocates nothing per field.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Key(&'static str),
+    Index(usize),
+}
+
+/// The pointer of a walked path.
+fn pointer(steps: &[Step]) -> PointerBuf {
+    PointerBuf::from_tokens(steps.iter().map(|step| match *step {
+        Step::Key(key) => Token::new(key),
+        Step::Index(i) => Token::from(i),
+    }))
+}
+
+/// Calls `visit` with the path, description and value of every described field present
+/// in `doc` (array elements included), in document order, and the entity name of the
+/// array whose element holds the field, if any. Walks with an explicit stack.
 fn walk<'v>(
     doc: &'v Value,
-    mut visit: impl FnMut(&PointerBuf, &'static Field, &'v Value, Option<&'static str>),
+    mut visit: impl FnMut(&[Step], &'static Field, &'v Value, Option<&'static str>),
 ) {
-    type Entry<'v> = (PointerBuf, &'static Node, &'v Value, Option<&'static str>);
-    let mut stack: Vec<Entry<'v>> = vec![(PointerBuf::new(), &ORDER, doc, None)];
-    while let Some((path, node, value, owner)) = stack.pop() {
+    /// A value to visit: how many steps lead to its parent, the step to it, its shape,
+    /// and the entity name of the array it is an element of.
+    type Entry<'v> = (
+        usize,
+        Option<Step>,
+        &'static Node,
+        &'v Value,
+        Option<&'static str>,
+    );
+    let mut path: Vec<Step> = Vec::new();
+    let mut stack: Vec<Entry<'v>> = vec![(0, None, &ORDER, doc, None)];
+    while let Some((parent, step, node, value, owner)) = stack.pop() {
+        path.truncate(parent);
+        path.extend(step);
+        let here = path.len();
         match (node, value) {
             (Node::Object(fields), Value::Object(map)) => {
                 let start = stack.len();
                 for f in fields.iter() {
                     if let Some(v) = map.get(f.name) {
-                        let at = path.with_trailing_token(Token::new(f.name));
-                        visit(&at, f, v, owner);
-                        stack.push((at, &f.node, v, None));
+                        path.push(Step::Key(f.name));
+                        visit(&path, f, v, owner);
+                        path.pop();
+                        stack.push((here, Some(Step::Key(f.name)), &f.node, v, None));
                     }
                 }
                 // Popped last-in first-out: reversed, the first field is walked first.
@@ -276,7 +305,7 @@ fn walk<'v>(
             }
             (Node::Array { element, entity }, Value::Array(items)) => {
                 for (i, v) in items.iter().enumerate().rev() {
-                    stack.push((path.with_trailing_token(i), element, v, *entity));
+                    stack.push((here, Some(Step::Index(i)), element, v, *entity));
                 }
             }
             _ => {}
@@ -313,11 +342,11 @@ pub fn duplicate_id(doc: &Value) -> Option<Duplicate> {
                     entity,
                     id: id.to_owned(),
                     first: first.clone(),
-                    path: path.to_string(),
+                    path: pointer(path).to_string(),
                 })
             }
             None => {
-                seen.insert((entity, id), path.to_string());
+                seen.insert((entity, id), pointer(path).to_string());
             }
         }
     });
@@ -333,7 +362,7 @@ pub fn stamp_mismatch(doc: &Value) -> Option<PointerBuf> {
             && found.is_none()
             && doc.get(source) != Some(value)
         {
-            found = Some(path.clone());
+            found = Some(pointer(path));
         }
     });
     found
