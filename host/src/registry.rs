@@ -78,25 +78,6 @@ impl PluginManifest {
     }
 }
 
-/// The top-level order fields a subscription may name without a leading `/`.
-const ORDER_PARTS: &[&str] = &[
-    "reference",
-    "state",
-    "culture",
-    "currency",
-    "country",
-    "cart",
-    "shippings",
-    "payments",
-    "customer",
-    "consents",
-    "validations",
-    "hooks",
-    "notifications",
-    "total",
-    "attributes",
-];
-
 /// Why a plugin cannot be installed, replaced or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -523,12 +504,13 @@ impl Loaded {
     }
 }
 
-/// `cart` → `/cart`; a JSON Pointer stays as it is; anything else is refused.
+/// `cart` → `/cart` for an order part ([`crate::model::shape::is_part`]); a JSON Pointer
+/// stays as it is; anything else is refused.
 fn subscription(s: &str) -> Option<String> {
     if s.starts_with('/') {
         jsonptr::Pointer::parse(s).ok().map(|p| p.to_string())
     } else {
-        ORDER_PARTS.contains(&s).then(|| format!("/{s}"))
+        crate::model::shape::is_part(s).then(|| jsonptr::PointerBuf::from_tokens([s]).to_string())
     }
 }
 

@@ -200,7 +200,7 @@ fn json_patch_spec_tests_on_orders() {
             serde_json::from_value(under_attributes(&record["patch"]));
         let outcome = ops
             .map_err(|e| format!("patch did not parse: {e}"))
-            .map(|ops| patch::patch_order(&order, &ops));
+            .map(|ops| patch::patch_order(&order, &ops, &Default::default()));
         let verdict = match (record.get("expected"), outcome) {
             (Some(expected), Ok(Ok(patched))) => {
                 let got = patched.attributes.map(Value::Object);

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::Criterion;
-use ordergate::model::{Order, OrderStatus};
+use ordergate::model::{Order, OrderLimits, OrderStatus};
 use ordergate::patch::{PatchOperation, patch_order};
 use ordergate::registry::InstalledPlugin;
 use ordergate::wit::{self, OrderView};
@@ -48,11 +48,14 @@ pub fn benches(c: &mut Criterion) {
     ops.push(json!({"op": "replace", "path": "/attributes/campaign", "value": "black-friday-26"}));
     let ops: Vec<PatchOperation> = serde_json::from_value(json!(ops)).expect("operations parse");
     assert_eq!(ops.len(), 10);
-    patch_order(&order, &ops).expect("patch applies");
+    patch_order(&order, &ops, &OrderLimits::default()).expect("patch applies");
 
     let mut g = c.benchmark_group("hook");
     g.bench_function("apply-10-ops", |b| {
-        b.iter(|| patch_order(black_box(&order), black_box(&ops)).expect("patch applies"))
+        b.iter(|| {
+            patch_order(black_box(&order), black_box(&ops), &OrderLimits::default())
+                .expect("patch applies")
+        })
     });
 
     for (name, path, config) in [
@@ -67,7 +70,7 @@ pub fn benches(c: &mut Criterion) {
         let config = serde_json::to_string(&plugin.manifest.config).expect("config");
         let answered = call(&host, &plugin, &config, &order);
         assert!(!answered.is_empty(), "{name} patches the fixture");
-        patch_order(&order, &answered).expect("the hook's patch applies");
+        patch_order(&order, &answered, &OrderLimits::default()).expect("the hook's patch applies");
         g.bench_function(format!("call-{name}/20"), |b| {
             b.iter(|| call(&host, &plugin, &config, black_box(&order)))
         });
@@ -75,7 +78,7 @@ pub fn benches(c: &mut Criterion) {
             g.bench_function(format!("{name}-all-in/20"), |b| {
                 b.iter(|| {
                     let ops = call(&host, &plugin, &config, black_box(&order));
-                    patch_order(&order, &ops).expect("patch applies")
+                    patch_order(&order, &ops, &OrderLimits::default()).expect("patch applies")
                 })
             });
         }

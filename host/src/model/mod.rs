@@ -4,6 +4,7 @@
 //! struct rejects unknown fields, and optional fields are omitted when absent, so parsing then
 //! serializing a body reproduces it.
 
+pub mod bounds;
 mod callbacks;
 mod cart;
 mod customer;
@@ -11,8 +12,10 @@ mod enums;
 mod order;
 mod parse;
 mod payment;
+pub mod shape;
 mod shipping;
 
+pub use bounds::{BoundsError, OrderLimits, check_order};
 pub use callbacks::{Callback, Hook, Notification};
 pub use cart::{Cart, Discount, Item, Logistics, Money};
 pub use customer::{Address, Customer};
@@ -20,7 +23,7 @@ pub use enums::{
     BodyVersion, CustomerType, OrderStatus, PaymentEvent, PaymentState, PaymentType, ShippingState,
 };
 pub use order::{Consent, NewOrder, Order, OrderState, StateUpdate, Transition};
-pub use parse::{ModelError, from_json, from_value};
+pub use parse::{ModelError, from_json, from_json_within, from_value, from_value_within};
 pub use payment::{Payment, PaymentAction, PaymentUpsell, Recurring};
 pub use shipping::{
     Addon, DeliveryDetails, DeliveryProduct, PickupAddress, PickupLocation, Shipping,

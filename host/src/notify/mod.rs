@@ -19,7 +19,7 @@ use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
 use crate::events::{EventPayload, EventStatus, NotificationEvent};
-use crate::model::{BodyVersion, Notification};
+use crate::model::{BodyVersion, Notification, shape};
 
 /// Why a notification cannot be registered. Each message says what is wrong and with what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,28 +73,13 @@ pub enum NotificationError {
     NegativeDelay(i32),
 }
 
-/// Array fields of the order model, as pointer token paths from the order root. A scope that
-/// goes *through* one of them (any token after it) is inside an array. Everything nested in
-/// these (cart item `items`/`discounts`, payment `actions`, shipping `addons`, …) is inside
-/// one of them already, so the list is complete for the model.
-const ARRAY_FIELDS: &[&[&str]] = &[
-    &["shippings"],
-    &["payments"],
-    &["consents"],
-    &["validations"],
-    &["hooks"],
-    &["notifications"],
-    &["state", "transitions"],
-    &["cart", "items"],
-    &["cart", "discounts"],
-];
-
 /// Checks a notification before it is registered on an order.
 ///
 /// - `scope` is present, non-empty, a valid JSON Pointer, and not inside an array of the
-///   order. The rule: a scope whose path goes through one of the order's array fields
-///   (`shippings`, `payments`, `consents`, `validations`, `hooks`, `notifications`,
-///   `state/transitions`, `cart/items`, `cart/discounts`, and so everything nested in them,
+///   order. The rule: a scope whose path goes through one of the order's array fields, as
+///   the order's shape description lists them ([`crate::model::shape::through_array`]:
+///   `shippings`, `payments`, `consents`, `validations`, `hooks`, `notifications`,
+///   `state/transitions`, `cart/items`, `cart/discounts`, and the arrays nested in them,
 ///   such as an item's `items` or `discounts`) is refused, e.g. `/payments/0/state`. A scope
 ///   naming the array itself (`/payments`) is accepted: its value is the whole array, and a
 ///   change to any element is a change of that value. Free-form `attributes` can hold arrays
@@ -107,7 +92,7 @@ const ARRAY_FIELDS: &[&[&str]] = &[
 pub fn check(n: &Notification, schemas: &SchemaCache) -> Result<(), NotificationError> {
     let scope = n.scope.as_deref().ok_or(NotificationError::MissingScope)?;
     let tokens = scope_tokens(scope)?;
-    if goes_through_array(&tokens) {
+    if shape::through_array(tokens.iter().map(String::as_str)) {
         return Err(NotificationError::ScopeInArray {
             scope: scope.to_owned(),
         });
@@ -156,13 +141,6 @@ fn scope_tokens(scope: &str) -> Result<Vec<String>, NotificationError> {
 fn bad_tilde(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     (0..b.len()).find(|&i| b[i] == b'~' && !matches!(b.get(i + 1), Some(b'0' | b'1')))
-}
-
-/// Whether the token path goes through one of the order's array fields.
-fn goes_through_array(tokens: &[String]) -> bool {
-    ARRAY_FIELDS
-        .iter()
-        .any(|field| tokens.len() > field.len() && field.iter().zip(tokens).all(|(f, t)| f == t))
 }
 
 /// Structural hash of a schema → the schemas with that hash and their validators.
@@ -346,22 +324,15 @@ pub fn fires(
 /// The value at `scope`, `None` when absent; refuses to index into arrays (scopes inside
 /// arrays are unsupported, and an index would name a different element after an insertion).
 ///
-/// The pointer was validated by [`check`] (with jsonptr); walking it by splitting on `/` here
-/// skips a second validation on every evaluation, which is most of the cost of a notification
-/// whose scope did not change. `~1` and `~0` are decoded as RFC 6901 says (in that order).
+/// Walks the pointer token by token (jsonptr decodes them), without recursion, so a value
+/// of any depth is safe to look into.
 fn at_scope<'v>(root: &'v Value, scope: &str) -> Result<Option<&'v Value>, String> {
-    let Some(path) = scope.strip_prefix('/') else {
-        return Err(format!("scope {scope:?} is not a valid JSON Pointer"));
-    };
+    let ptr = jsonptr::Pointer::parse(scope)
+        .map_err(|_| format!("scope {scope:?} is not a valid JSON Pointer"))?;
     let mut current = root;
-    for raw in path.split('/') {
-        let token: std::borrow::Cow<'_, str> = if raw.contains('~') {
-            raw.replace("~1", "/").replace("~0", "~").into()
-        } else {
-            raw.into()
-        };
+    for token in ptr.tokens() {
         current = match current {
-            Value::Object(map) => match map.get(token.as_ref()) {
+            Value::Object(map) => match map.get(token.decoded().as_ref()) {
                 Some(v) => v,
                 None => return Ok(None),
             },

@@ -16,11 +16,12 @@
 //! [`patch_order`] serializes the order to JSON once, checks and applies the operations in
 //! order, then parses the result back into an [`Order`], so a patched order is always a valid
 //! order ([`PatchRefusal::InvalidOrder`] otherwise). The input order is never modified, which
-//! is what makes the patch atomic: a refused patch simply drops the working copy.
+//! is what makes the patch atomic: a refused patch simply drops the working copy. What is
+//! read-only comes from the order's one shape description, [`crate::model::shape`].
 //!
 //! The checks, in this order:
 //!
-//! 1. **Size.** More than [`MAX_OPERATIONS`] operations are refused before anything else is
+//! 1. **Count.** More than [`MAX_OPERATIONS`] operations are refused before anything else is
 //!    looked at ([`PatchRefusal::TooManyOperations`]): a hostile hook may return thousands.
 //! 2. **Read-only locations**, checked for each operation against the document as it is just
 //!    before that operation (so earlier operations of the same patch count). An operation
@@ -28,26 +29,40 @@
 //!    at its `from` if it is `move` (a move removes its source). `test`, and the `from` of
 //!    `copy`, only read, so they may point anywhere. A write is refused
 //!    ([`PatchRefusal::ReadOnly`]) when it is at or under:
-//!    - `/id`, `/merchant`, `/channel`, `/created`, `/lastModified` or `/state/transitions`
-//!      (the host owns them: identity, tenancy, timestamps, status history); or
+//!    - a host-owned location: `/id`, `/merchant`, `/channel`, `/created`,
+//!      `/lastModified`, `/state/transitions` (identity, tenancy, timestamps, status
+//!      history), `/notifications`, `/hooks` or `/validations` (registrations: a hook
+//!      raises notifications through triggers, which are checked like
+//!      `CreateNotification`; bindings are the tenant's and the order API's); or
 //!    - the `id` of an *existing* entity: a cart item at any nesting depth
-//!      (`/cart/items/N/id`, `/cart/items/N/items/M/id`, …), a payment (`/payments/N/id`)
-//!      or a shipping (`/shippings/N/id`). Existing means the entity (`/cart/items/N`,
-//!      `/payments/N`, …) is present just before the operation. A new entity may carry an
-//!      id (`add /cart/items/-` with `{"id": …}`), and an entity added earlier in the same
-//!      patch counts as existing for later operations.
-//! 3. **Writes above a read-only location** (`""`, `/state`, `/cart`, `/cart/items/0`, …)
-//!    are allowed, because hooks legitimately replace whole subtrees. For the fixed
-//!    locations of rule 2 (`/id` … `/state/transitions`), the patch is then refused unless
-//!    after the *whole* patch each such location that some operation wrote above holds the
-//!    same value as before (a missing `transitions` equals an empty one, as in the model).
-//!    The refusal blames the last operation that wrote above the changed location, with
-//!    that location as `path`. Entity ids are deliberately *not* compared: replacing or
-//!    removing a whole item is removing an entity and adding another, which hooks may do,
-//!    so for them the path rule of 2 is the whole rule.
+//!      (`/cart/items/N/id`, `/cart/items/N/items/M/id`, …), a payment, a payment action,
+//!      a shipping or a consent; or the `merchant`, `channel` or `orderId` the host
+//!      stamped on an existing payment or shipping. Existing means the entity
+//!      (`/cart/items/N`, `/payments/N`, …) is present just before the operation. A new
+//!      entity may carry an id (`add /cart/items/-` with `{"id": …}`), and an entity added
+//!      earlier in the same patch counts as existing for later operations.
+//! 3. **Bounds.** Before an `add`, `replace`, `copy` or `move` is applied, the depth of its
+//!    path plus the depth of the value it writes must stay within
+//!    [`OrderLimits::max_depth`] ([`PatchRefusal::TooDeep`]), and the document's running
+//!    size within [`OrderLimits::max_bytes`] ([`PatchRefusal::TooLarge`]): nothing deep or
+//!    huge is ever built.
 //! 4. **Application.** An operation that fails as in [`apply`] gives
 //!    [`PatchRefusal::Failed`].
-//! 5. **Validity.** The result must parse as an [`Order`] ([`PatchRefusal::InvalidOrder`],
+//! 5. **Writes above a read-only location** (`""`, `/state`, `/cart`, `/cart/items/0`, …)
+//!    are allowed, because hooks legitimately replace whole subtrees. For the host-owned
+//!    locations, the patch is then refused unless after the *whole* patch each such
+//!    location that some operation wrote above holds the same value as before (a missing
+//!    array equals an empty one, as in the model). The refusal blames the last operation
+//!    that wrote above the changed location, with that location as `path`. Entity ids are
+//!    deliberately *not* compared: replacing or removing a whole item is removing an
+//!    entity and adding another, which hooks may do, so for them the path rule of 2 is the
+//!    whole rule. The host-stamped fields of every payment and shipping, new ones
+//!    included, must hold the order's `merchant`, `channel` and `id` when present
+//!    ([`PatchRefusal::ReadOnly`], blaming the last operation that wrote at or above).
+//! 6. **Unique ids.** No two entities of a kind may share an id: cart items (at any
+//!    depth), payments, payment actions, shippings, consents
+//!    ([`PatchRefusal::DuplicateId`]), as no mutation can make them.
+//! 7. **Validity.** The result must parse as an [`Order`] ([`PatchRefusal::InvalidOrder`],
 //!    whose path names the offending field).
 //!
 //! # Corrections to json-patch
@@ -64,16 +79,16 @@
 //!
 //! [json-patch]: https://docs.rs/json-patch/5
 
-use std::borrow::Cow;
-use std::fmt;
-use std::str::FromStr;
+mod budget;
+mod guard;
 
-use jsonptr::index::Index;
-use jsonptr::{Pointer, Token};
+use std::fmt;
+
+use jsonptr::Pointer;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{self, ModelError, Order};
+use crate::model::{self, ModelError, Order, OrderLimits, shape};
 
 pub use json_patch::{
     AddOperation, CopyOperation, MoveOperation, Patch, PatchOperation, RemoveOperation,
@@ -149,6 +164,41 @@ pub enum PatchRefusal {
     /// The patched document is not a valid order.
     #[error("the patched order is invalid: {0}")]
     InvalidOrder(#[serde(serialize_with = "serialize_model_error")] ModelError),
+    /// An operation would nest the order deeper than [`OrderLimits::max_depth`].
+    #[error("operation {index} ({op}): the order would nest deeper than {limit} levels")]
+    #[serde(rename_all = "camelCase")]
+    TooDeep {
+        /// Index of the offending operation, from 0.
+        index: usize,
+        /// The operation, rendered as in [`PatchError::op`].
+        op: String,
+        /// The limit, [`OrderLimits::max_depth`].
+        limit: usize,
+    },
+    /// An operation would make the order larger than [`OrderLimits::max_bytes`].
+    #[error("operation {index} ({op}): the order would exceed {limit} bytes of JSON")]
+    #[serde(rename_all = "camelCase")]
+    TooLarge {
+        /// Index of the offending operation, from 0.
+        index: usize,
+        /// The operation, rendered as in [`PatchError::op`].
+        op: String,
+        /// The limit, [`OrderLimits::max_bytes`].
+        limit: usize,
+    },
+    /// Two entities of the patched order share an id.
+    #[error("two {entity}s share the id {id:?}: {first} and {path}")]
+    #[serde(rename_all = "camelCase")]
+    DuplicateId {
+        /// What they are: `cart item`, `payment`, `payment action`, `shipping`, `consent`.
+        entity: String,
+        /// The shared id.
+        id: String,
+        /// Pointer to the first one's `id`, in document order.
+        first: String,
+        /// Pointer to the later one's `id`.
+        path: String,
+    },
     /// The patch has more than [`MAX_OPERATIONS`] operations.
     #[error("{count} operations exceed the limit of {limit}")]
     TooManyOperations {
@@ -247,9 +297,14 @@ fn rewrite(doc: &Value, ops: &[PatchOperation], index: usize) -> Option<PatchOpe
     }
 }
 
-/// Applies `ops` to `order` if no operation writes a read-only location, returning the
-/// patched order; see the module docs for the rules. `order` itself is never changed.
-pub fn patch_order(order: &Order, ops: &[PatchOperation]) -> Result<Order, PatchRefusal> {
+/// Applies `ops` to `order` if no operation writes a read-only location and the order stays
+/// within `limits` at every step, returning the patched order; see the module docs for the
+/// rules. `order` itself is never changed.
+pub fn patch_order(
+    order: &Order,
+    ops: &[PatchOperation],
+    limits: &OrderLimits,
+) -> Result<Order, PatchRefusal> {
     if ops.len() > MAX_OPERATIONS {
         return Err(PatchRefusal::TooManyOperations {
             count: ops.len(),
@@ -262,151 +317,27 @@ pub fn patch_order(order: &Order, ops: &[PatchOperation]) -> Result<Order, Patch
         PatchRefusal::InvalidOrder(ModelError {
             path: String::new(),
             message: e.to_string(),
+            bounds: None,
         })
     })?;
-    // For each fixed read-only location, the last operation that wrote above it.
-    let mut above: [Option<usize>; FIXED.len()] = [None; FIXED.len()];
+    let mut guard = guard::Guard::new();
+    let mut budget = budget::Budget::new(&doc, limits);
     for (index, op) in ops.iter().enumerate() {
-        match op {
-            // `test` only reads.
-            PatchOperation::Test(_) => {}
-            // A move removes its source: both ends are written. (A copy's `from` is read.)
-            PatchOperation::Move(m) => {
-                check_write(&doc, index, op, &m.path, &mut above)?;
-                check_write(&doc, index, op, &m.from, &mut above)?;
-            }
-            _ => check_write(&doc, index, op, op.path(), &mut above)?,
-        }
+        guard.check(&doc, index, op)?;
+        budget.check(&doc, index, op)?;
         // `doc` is our own copy, so there is nothing to undo on failure: no undo stack.
         apply_one(&mut doc, index, op).map_err(PatchRefusal::Failed)?;
     }
-    for (loc, writer) in FIXED.iter().zip(above) {
-        let Some(index) = writer else { continue };
-        if !fixed_unchanged(&doc, order, loc) {
-            return Err(PatchRefusal::ReadOnly {
-                index,
-                op: label(&ops[index]),
-                path: pointer_of(loc),
-            });
-        }
+    guard.finish(&doc, order, ops)?;
+    if let Some(dup) = shape::duplicate_id(&doc) {
+        return Err(PatchRefusal::DuplicateId {
+            entity: dup.entity.to_owned(),
+            id: dup.id,
+            first: dup.first,
+            path: dup.path,
+        });
     }
-    model::from_value(doc).map_err(PatchRefusal::InvalidOrder)
-}
-
-/// The host-owned locations of every order, as decoded tokens.
-const FIXED: [&[&str]; 6] = [
-    &["id"],
-    &["merchant"],
-    &["channel"],
-    &["created"],
-    &["lastModified"],
-    &["state", "transitions"],
-];
-
-/// Refuses a write at `ptr` under a read-only location; records writes above fixed ones.
-fn check_write(
-    doc: &Value,
-    index: usize,
-    op: &PatchOperation,
-    ptr: &Pointer,
-    above: &mut [Option<usize>; FIXED.len()],
-) -> Result<(), PatchRefusal> {
-    // Decoded once (`~1` is `/`), so `/a~1b` and the key `a/b` compare equal.
-    let raw: Vec<Token<'_>> = ptr.tokens().collect();
-    let tokens: Vec<Cow<'_, str>> = raw.iter().map(Token::decoded).collect();
-    let refuse = || PatchRefusal::ReadOnly {
-        index,
-        op: label(op),
-        path: ptr.to_string(),
-    };
-    for (loc, writer) in FIXED.iter().zip(above.iter_mut()) {
-        let common = tokens.len().min(loc.len());
-        if tokens[..common]
-            .iter()
-            .zip(&loc[..common])
-            .any(|(a, b)| a != b)
-        {
-            continue;
-        }
-        if tokens.len() >= loc.len() {
-            return Err(refuse());
-        }
-        *writer = Some(index);
-    }
-    if let Some(len) = entity_id_prefix(&tokens)
-        && lookup(doc, &tokens[..len - 1]).is_some()
-    {
-        return Err(refuse());
-    }
-    Ok(())
-}
-
-/// If `tokens` is at or under an entity's `id` (`cart/items/N(/items/M)*/id`,
-/// `payments/N/id`, `shippings/N/id`), the number of tokens up to and including `id`.
-fn entity_id_prefix(tokens: &[Cow<'_, str>]) -> Option<usize> {
-    let first = tokens.first()?;
-    match first.as_ref() {
-        "payments" | "shippings" => (tokens.get(2)? == "id").then_some(3),
-        "cart" if tokens.get(1)? == "items" => {
-            // tokens[at] is an item's index; after it comes `id` or a nested `items`.
-            let mut at = 2;
-            loop {
-                tokens.get(at)?;
-                match tokens.get(at + 1)?.as_ref() {
-                    "id" => return Some(at + 2),
-                    "items" => at += 2,
-                    _ => return None,
-                }
-            }
-        }
-        _ => None,
-    }
-}
-
-/// The value at decoded `tokens`, by RFC 6901 rules (no leading zeros, no `-`).
-fn lookup<'v>(doc: &'v Value, tokens: &[Cow<'_, str>]) -> Option<&'v Value> {
-    tokens.iter().try_fold(doc, |value, token| match value {
-        Value::Object(map) => map.get(token.as_ref()),
-        Value::Array(items) => match Index::from_str(token).ok()? {
-            Index::Num(i) => items.get(i),
-            Index::Next => None,
-        },
-        _ => None,
-    })
-}
-
-/// Whether the fixed location `loc` holds in `doc` what it holds in `order`.
-fn fixed_unchanged(doc: &Value, order: &Order, loc: &[&str]) -> bool {
-    let found = loc
-        .iter()
-        .try_fold(doc, |value, key| value.as_object()?.get(*key));
-    let expected = match loc {
-        ["id"] => &order.id,
-        ["merchant"] => &order.merchant,
-        ["channel"] => &order.channel,
-        ["created"] => &order.created,
-        ["lastModified"] => &order.last_modified,
-        _ => {
-            // `transitions` defaults to empty when absent, as the model parses it.
-            let Ok(original) = serde_json::to_value(&order.state.transitions) else {
-                return false;
-            };
-            return match found {
-                None => order.state.transitions.is_empty(),
-                Some(value) => json_equal(value, &original),
-            };
-        }
-    };
-    found.and_then(Value::as_str) == Some(expected.as_str())
-}
-
-/// `/a/b` for decoded tokens `["a", "b"]`.
-fn pointer_of(tokens: &[&str]) -> String {
-    tokens.iter().fold(String::new(), |mut out, token| {
-        out.push('/');
-        out.push_str(&token.replace('~', "~0").replace('/', "~1"));
-        out
-    })
+    model::from_value_within(doc, limits).map_err(PatchRefusal::InvalidOrder)
 }
 
 /// Applies one operation to a document nobody else sees (no atomicity needed), with this

@@ -3,6 +3,11 @@ use serde_json::json;
 
 use super::*;
 
+/// `patch_order` within the default limits, as every test here but the bounds ones wants.
+fn patch_order(order: &Order, ops: &[PatchOperation]) -> Result<Order, PatchRefusal> {
+    super::patch_order(order, ops, &OrderLimits::default())
+}
+
 /// Operations from their JSON form, as a hook sends them.
 fn ops(value: Value) -> Vec<PatchOperation> {
     serde_json::from_value(value).expect("valid operations")
@@ -311,6 +316,7 @@ fn refusals_serialize_for_the_trace() {
     let err = PatchRefusal::InvalidOrder(ModelError {
         path: "/x".into(),
         message: "bad".into(),
+        bounds: None,
     });
     assert_eq!(
         serde_json::to_value(&err).unwrap(),
@@ -328,5 +334,167 @@ fn refusals_serialize_for_the_trace() {
     assert_eq!(
         serde_json::to_value(read_only(0, "replace /id", "/id")).unwrap(),
         json!({"kind": "readOnly", "index": 0, "op": "replace /id", "path": "/id"})
+    );
+}
+
+#[test]
+fn registrations_are_read_only_to_hooks() {
+    let patch = ops(json!([{"op": "add", "path": "/notifications/-", "value": {
+        "scope": "/payments/0/state", "schema": {"type": 12}, "invoke": "{nope}"
+    }}]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        read_only(0, "add /notifications/-", "/notifications/-")
+    );
+    let patch = ops(json!([{"op": "add", "path": "/hooks", "value": [{"id": "h_1"}]}]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        read_only(0, "add /hooks", "/hooks")
+    );
+    // Nor through the whole order.
+    let mut changed = fixture();
+    changed["validations"] = json!([{"id": "v_1"}]);
+    let patch = ops(json!([{"op": "replace", "path": "", "value": changed}]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        read_only(0, "replace \"\"", "/validations")
+    );
+}
+
+#[test]
+fn host_stamped_payment_fields_are_read_only() {
+    let patch = ops(json!([{"op": "add", "path": "/payments/0/merchant", "value": "x"}]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        read_only(0, "add /payments/0/merchant", "/payments/0/merchant")
+    );
+    // A new payment may only carry the order's values.
+    let patch = ops(json!([
+        {"op": "add", "path": "/reference", "value": "r"},
+        {"op": "add", "path": "/payments/-", "value": {"id": "p_2", "orderId": "o_other"}},
+        {"op": "test", "path": "/currency", "value": "SEK"}
+    ]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        read_only(1, "add /payments/-", "/payments/1/orderId")
+    );
+    let patch = ops(json!([{"op": "add", "path": "/payments/-", "value":
+        {"id": "p_2", "orderId": "o_1", "merchant": "m", "channel": "b2c"}}]));
+    let patched = patch_order(&order(), &patch).unwrap();
+    assert_eq!(patched.payments[1].order_id.as_deref(), Some("o_1"));
+}
+
+#[test]
+fn entities_sharing_an_id_are_refused() {
+    let patch =
+        ops(json!([{"op": "copy", "from": "/cart/items/0/items/0", "path": "/cart/items/-"}]));
+    let err = patch_order(&order(), &patch).unwrap_err();
+    assert_eq!(
+        err,
+        PatchRefusal::DuplicateId {
+            entity: "cart item".into(),
+            id: "ci_2".into(),
+            first: "/cart/items/0/items/0/id".into(),
+            path: "/cart/items/2/id".into(),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "two cart items share the id \"ci_2\": /cart/items/0/items/0/id and /cart/items/2/id"
+    );
+    let patch = ops(json!([{"op": "add", "path": "/payments/0", "value": {"id": "p_1"}}]));
+    assert_eq!(
+        patch_order(&order(), &patch).unwrap_err(),
+        PatchRefusal::DuplicateId {
+            entity: "payment".into(),
+            id: "p_1".into(),
+            first: "/payments/0/id".into(),
+            path: "/payments/1/id".into(),
+        }
+    );
+    // Replacing an item by one with the same id is no duplicate.
+    let patch = ops(json!([{"op": "replace", "path": "/cart/items/1", "value": {"id": "ci_3"}}]));
+    assert!(patch_order(&order(), &patch).is_ok());
+}
+
+#[test]
+fn copies_that_amplify_the_order_are_refused_before_they_are_built() {
+    // The reproduced attack: 1 KiB, then the attributes copied into themselves, doubling.
+    let mut attack = vec![json!({"op": "add", "path": "/attributes/x", "value": "a".repeat(1024)})];
+    for k in 1..=16 {
+        attack.push(
+            json!({"op": "copy", "from": "/attributes", "path": format!("/attributes/c{k}")}),
+        );
+    }
+    let err = patch_order(&order(), &ops(Value::Array(attack))).unwrap_err();
+    assert_eq!(
+        err,
+        PatchRefusal::TooLarge {
+            index: 10,
+            op: "copy /attributes/c10 from /attributes".into(),
+            limit: 1 << 20,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "operation 10 (copy /attributes/c10 from /attributes): the order would exceed 1048576 bytes of JSON"
+    );
+    // A small limit counts exactly: the fixture order is the size of its JSON.
+    let size = serde_json::to_string(&order()).unwrap().len();
+    let tight = OrderLimits {
+        max_bytes: size + 12,
+        ..OrderLimits::default()
+    };
+    // `,"y":"ab"`: 9 bytes, as counted.
+    let patch = ops(json!([{"op": "add", "path": "/attributes/y", "value": "ab"}]));
+    assert!(super::patch_order(&order(), &patch, &tight).is_ok());
+    let patch = ops(json!([{"op": "add", "path": "/attributes/y", "value": "abcdefgh"}]));
+    assert_eq!(
+        super::patch_order(&order(), &patch, &tight).unwrap_err(),
+        PatchRefusal::TooLarge {
+            index: 0,
+            op: "add /attributes/y".into(),
+            limit: size + 12
+        }
+    );
+}
+
+#[test]
+fn shallow_adds_that_nest_deep_are_refused_at_the_limit() {
+    // The reproduced attack: each `add` is `{}`, one level under the previous one.
+    let attack: Vec<Value> = (1..=100)
+        .map(
+            |n| json!({"op": "add", "path": format!("/attributes{}", "/a".repeat(n)), "value": {}}),
+        )
+        .collect();
+    match patch_order(&order(), &ops(Value::Array(attack))).unwrap_err() {
+        // Op 62 adds `{}` 64 tokens down (attributes and 63 `a`s): 65 levels with the order.
+        PatchRefusal::TooDeep { index, limit, .. } => assert_eq!((index, limit), (62, 64)),
+        other => panic!("expected TooDeep, got {other:?}"),
+    }
+    // A move deeper is measured too; a move as deep is not refused. (The fixture's
+    // nested item is 6 levels down.)
+    let limits = OrderLimits {
+        max_depth: 6,
+        ..OrderLimits::default()
+    };
+    let deep = json!({"b": {"c": {"d": {}}}});
+    let patch = ops(json!([
+        {"op": "add", "path": "/attributes/a", "value": deep},
+        {"op": "move", "from": "/attributes/a", "path": "/attributes/x"}
+    ]));
+    assert!(super::patch_order(&order(), &patch, &limits).is_ok());
+    let patch = ops(json!([
+        {"op": "add", "path": "/attributes/a", "value": deep},
+        {"op": "add", "path": "/attributes/c", "value": {}},
+        {"op": "move", "from": "/attributes/a", "path": "/attributes/c/a"}
+    ]));
+    assert_eq!(
+        super::patch_order(&order(), &patch, &limits).unwrap_err(),
+        PatchRefusal::TooDeep {
+            index: 2,
+            op: "move /attributes/c/a from /attributes/a".into(),
+            limit: 6,
+        }
     );
 }

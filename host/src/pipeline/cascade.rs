@@ -338,7 +338,9 @@ impl Pipeline {
         ops: &[crate::patch::PatchOperation],
         now: SystemTime,
     ) -> Result<Applied, String> {
-        let mut patched = crate::patch::patch_order(order, ops).map_err(|e| e.to_string())?;
+        let mut patched =
+            crate::patch::patch_order(order, ops, &crate::model::OrderLimits::default())
+                .map_err(|e| e.to_string())?;
         let now = rfc3339(now);
         let from = order.state.current_status;
         let to = patched.state.current_status;
