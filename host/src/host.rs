@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
 use crate::events::EventLog;
-use crate::model::NewOrder;
+use crate::model::{NewOrder, OrderLimits};
 use crate::mutation::Mutation;
 use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope};
 use crate::registry::{Registry, Tenant};
@@ -30,6 +30,7 @@ pub struct HostBuilder {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     budgets: Budgets,
+    order_limits: OrderLimits,
 }
 
 impl HostBuilder {
@@ -49,6 +50,12 @@ impl HostBuilder {
     /// [`Budgets::default`].
     pub fn budgets(mut self, budgets: Budgets) -> Self {
         self.budgets = budgets;
+        self
+    }
+    /// The bounds every order stays within (serialized size, nesting depth), enforced on
+    /// every mutation and after every hook patch. Default [`OrderLimits::default`].
+    pub fn order_limits(mut self, limits: OrderLimits) -> Self {
+        self.order_limits = limits;
         self
     }
     /// How deep hook changes may cascade; deeper changes run no hooks and the trace says
@@ -81,6 +88,7 @@ impl HostBuilder {
             clock: self.clock,
             ids: self.ids,
             budgets: self.budgets,
+            order_limits: self.order_limits,
         });
         Ok(Host {
             sandbox,
@@ -100,6 +108,7 @@ impl Host {
             clock: Arc::new(SystemClock),
             ids: Arc::new(RandomIds),
             budgets: Budgets::default(),
+            order_limits: OrderLimits::default(),
         }
     }
 

@@ -348,3 +348,133 @@ fn a_hook_installed_after_the_order_was_created_runs_on_it() {
     assert_eq!(hook_runs(&committed), 1);
     assert_eq!(committed.order.hooks.len(), 1);
 }
+
+/// Creates an order with one payment and a hook `attacker` doing `behaviour` on every
+/// later change; returns the order id and what the hook's run did on a cart change.
+fn attack_with(host: &Host, behaviour: &str) -> (String, Committed) {
+    let id = create_order(host, &scope(), &[1]);
+    let payment = json!({"id": "p_1", "name": "card", "type": "default", "amount": 250.0,
+        "currency": "SEK", "state": "intent"});
+    host.mutate(&scope(), &id, Mutation::UpsertPayment(from(payment)))
+        .unwrap();
+    install_hook(
+        host,
+        "attacker",
+        &["cart"],
+        json!({ "behaviour": behaviour }),
+    );
+    let committed = host
+        .mutate(&scope(), &id, Mutation::SetCart(from(cart(&[2]))))
+        .unwrap();
+    (id, committed)
+}
+
+/// The reason the attacker's patch was refused.
+fn refusal(committed: &Committed) -> String {
+    let run = committed
+        .trace
+        .plugins
+        .iter()
+        .find(|p| p.plugin == "attacker")
+        .expect("the attacker ran");
+    match &run.verdict {
+        Verdict::PatchRefused { reason } => reason.clone(),
+        other => panic!("the attacker's patch was not refused: {other:?}"),
+    }
+}
+
+#[test]
+fn a_patch_nesting_the_order_deeper_than_64_levels_is_refused_before_it_is_built() {
+    let _serial = serial();
+    let host = host();
+    let bystander = Bystander::before_the_attack(&host);
+    let (id, committed) = attack_with(&host, "deep:900");
+    // `/attributes` is level 2 of the order, each `/d` one more: operation 63 would put an
+    // object at level 65.
+    assert_eq!(
+        refusal(&committed),
+        "operation 63 (add /attributes/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d\
+         /d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d): the order \
+         would nest deeper than 64 levels"
+    );
+    let stored = host.order(&scope().tenant, &id).unwrap().unwrap();
+    assert_eq!(
+        stored.order.attributes, None,
+        "nothing of the patch was kept"
+    );
+    // The deepest order the host accepts goes through every recursive path on a small
+    // stack: see tests/bounds.rs.
+    bystander.still_served(&host);
+}
+
+#[test]
+fn a_patch_copying_a_subtree_onto_itself_stops_at_the_size_bound() {
+    let _serial = serial();
+    let host = host();
+    let bystander = Bystander::before_the_attack(&host);
+    let started = Instant::now();
+    let (_, committed) = attack_with(&host, "amplify");
+    let took = started.elapsed();
+    let reason = refusal(&committed);
+    assert!(
+        reason.ends_with("the order would exceed 1048576 bytes of JSON"),
+        "{reason}"
+    );
+    assert!(reason.starts_with("operation 1"), "{reason}");
+    println!("the amplification attack cost {took:?}: {reason}");
+    bystander.still_served(&host);
+}
+
+#[test]
+fn a_patch_cannot_do_what_a_mutation_may_not() {
+    let _serial = serial();
+    let refused = |behaviour: &str| refusal(&attack_with(&host(), behaviour).1);
+    assert_eq!(
+        refused("add-notification"),
+        "operation 0 (add /notifications/-): /notifications/- is read-only"
+    );
+    assert_eq!(
+        refused("rebind:free-shipping"),
+        "operation 0 (add /hooks/-): /hooks/- is read-only"
+    );
+    assert_eq!(
+        refused("payment-owner"),
+        "operation 0 (replace /payments/0/merchant): /payments/0/merchant is read-only"
+    );
+    assert_eq!(
+        refused("duplicate-payment"),
+        "two payments share the id \"p_1\": /payments/0/id and /payments/1/id"
+    );
+}
+
+#[test]
+fn an_order_field_of_50_mib_is_refused() {
+    let _serial = serial();
+    let host = host();
+    let bystander = Bystander::before_the_attack(&host);
+    let reference = "x".repeat(50 << 20);
+    // As JSON text (what a service parses), refused before serde reads it …
+    let text = json!({ "currency": "SEK", "reference": reference }).to_string();
+    let err = ordergate::model::from_json::<ordergate::model::NewOrder>(&text).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "larger than the limit of 1048576 bytes of JSON"
+    );
+    // … and as a value an embedder built, refused by the mutation.
+    let huge = ordergate::model::NewOrder {
+        currency: Some("SEK".into()),
+        reference: Some(reference),
+        ..Default::default()
+    };
+    let err = host.create_order(&scope(), huge).unwrap_err();
+    let MutationError::Rejected { violations, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].code, "order-too-large");
+    assert_eq!(
+        violations[0].message,
+        "the order would be larger than the limit of 1048576 bytes of JSON"
+    );
+    bystander.still_served(&host);
+}

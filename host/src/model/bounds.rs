@@ -94,6 +94,17 @@ pub enum BoundsError {
     },
 }
 
+impl BoundsError {
+    /// The violation code of an order refused for this bound: `order-too-large` or
+    /// `order-too-deep`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BoundsError::TooLarge { .. } => "order-too-large",
+            BoundsError::TooDeep { .. } => "order-too-deep",
+        }
+    }
+}
+
 /// Refuses JSON text longer than `max_bytes` or nested deeper than `max_depth`, without
 /// parsing it: run before serde sees the text, whose recursion is what deep nesting breaks.
 ///

@@ -339,8 +339,7 @@ impl Pipeline {
         now: SystemTime,
     ) -> Result<Applied, String> {
         let mut patched =
-            crate::patch::patch_order(order, ops, &crate::model::OrderLimits::default())
-                .map_err(|e| e.to_string())?;
+            crate::patch::patch_order(order, ops, &self.order_limits).map_err(|e| e.to_string())?;
         let now = rfc3339(now);
         let from = order.state.current_status;
         let to = patched.state.current_status;

@@ -35,7 +35,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::clock::{Clock, IdGenerator, rfc3339};
-use crate::model::{Hook, Order};
+use crate::model::{self, Hook, Order, OrderLimits};
 use crate::mutation::{self, Applied, Mutation};
 use crate::notify::SchemaCache;
 use crate::registry::{Registry, RegistryError, Tenant, TenantPlugins};
@@ -149,6 +149,7 @@ pub(crate) struct Pipeline {
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
     budgets: Budgets,
+    order_limits: OrderLimits,
     locks: OrderLocks,
     schemas: SchemaCache,
     json_memo: JsonMemo,
@@ -162,6 +163,7 @@ pub(crate) struct Parts {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub budgets: Budgets,
+    pub order_limits: OrderLimits,
 }
 
 impl Pipeline {
@@ -173,6 +175,7 @@ impl Pipeline {
             clock: parts.clock,
             ids: parts.ids,
             budgets: parts.budgets,
+            order_limits: parts.order_limits,
             locks: OrderLocks::new(),
             schemas: SchemaCache::default(),
             json_memo: JsonMemo::default(),
@@ -300,6 +303,14 @@ impl Pipeline {
                 .map_err(rejected)?,
         };
         bind_hooks(&mut applied.order, &cx.plugins);
+        // Before anything recursive (plugins' view, notifications, the store) walks it.
+        model::check_order(&applied.order, &self.order_limits).map_err(|bound| {
+            rejected(vec![Violation::builtin(
+                "",
+                bound.code(),
+                format!("the order would be {bound}"),
+            )])
+        })?;
         Ok(applied)
     }
 

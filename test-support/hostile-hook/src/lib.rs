@@ -17,8 +17,8 @@
 //! made to leak:
 //! - `deep:<levels>`: `add`s that nest `/attributes/d/d/…` `<levels>` deep, each value
 //!   shallow (a stack overflow in any recursive reader);
-//! - `amplify`: `add` 1 KiB, then `copy` the subtree onto itself 16 times (a 2 kB answer
-//!   that would make a 65 MiB order);
+//! - `amplify`: `add` 1 KiB, then `copy` the subtree into itself 16 times, doubling it each
+//!   time (a 2 kB answer that would make a 65 MiB order);
 //! - `triggers:<n>`: `<n>` triggers, each with a schema of its own (schema compilation);
 //! - `huge-invoke`: a trigger whose invoke template repeats `{order_id}` 50 000 times
 //!   (500 kB of template that would expand to far more);
@@ -67,8 +67,11 @@ impl Hook for HostileHook {
                     "/attributes",
                     &json!({ "a": "x".repeat(1024) }),
                 )];
-                for _ in 0..16 {
-                    ops.push(Operation::copy_from("/attributes", "/attributes/a"));
+                for i in 0..16 {
+                    ops.push(Operation::copy_from(
+                        "/attributes",
+                        format!("/attributes/c{i}"),
+                    ));
                 }
                 Outcome::patch(ops)
             }
