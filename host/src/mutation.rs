@@ -25,6 +25,9 @@ pub enum Mutation {
     SetState(OrderStatus),
     /// Replace the cart (`PUT …/cart`).
     SetCart(Cart),
+    /// Set the external order reference (`PUT …/reference`): allowed in every status, as
+    /// external systems add their reference after the order is accepted.
+    SetReference(String),
     /// Replace the billing address (`PUT …/customer/billing`).
     SetBillingAddress(Address),
     /// Replace the shipping address (`PUT …/customer/shipping`).
@@ -156,6 +159,10 @@ impl Mutation {
                 editable(from, "/cart", "the cart")?;
                 order.cart = Some(cart.clone());
                 "/cart".to_owned()
+            }
+            Mutation::SetReference(reference) => {
+                order.reference = Some(reference.clone());
+                "/reference".to_owned()
             }
             Mutation::SetBillingAddress(address) => {
                 editable(from, "/customer/billing", "the billing address")?;

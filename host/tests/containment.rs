@@ -478,3 +478,44 @@ fn an_order_field_of_50_mib_is_refused() {
     );
     bystander.still_served(&host);
 }
+
+#[test]
+fn invoke_templates_and_the_urls_they_resolve_to_are_bounded() {
+    let _serial = serial();
+    let host = host();
+    let bystander = Bystander::before_the_attack(&host);
+    install_hook(&host, "huge", &[], json!({"behaviour": "huge-invoke"}));
+    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    assert_eq!(
+        created.trace.errors,
+        vec![TraceError::TriggerRefused {
+            hook: "huge".into(),
+            reference: "huge".into(),
+            reason: "invoke is 500020 bytes long: a template may have at most 2048".into()
+        }]
+    );
+
+    // A short template whose placeholders would expand the order's 100 kB reference a
+    // hundred times: the event is recorded with the reason instead of a 10 MB URL.
+    let id = created.order.id.clone();
+    host.mutate(&scope(), &id, Mutation::DeleteHook { id: "huge".into() })
+        .unwrap();
+    let template = format!("https://example.com/{}", "{order.reference}".repeat(100));
+    let notification: Notification = from(json!({
+        "reference": "ref", "scope": "/reference", "schema": {"type": "string"},
+        "invoke": template,
+    }));
+    host.mutate(&scope(), &id, Mutation::CreateNotification(notification))
+        .unwrap();
+    let committed = host
+        .mutate(&scope(), &id, Mutation::SetReference("r".repeat(100_000)))
+        .unwrap();
+    let event_id = &committed.trace.notifications[0].event_id;
+    let event = host.events().get("norce", event_id).unwrap().unwrap();
+    assert_eq!(event.invoke, None);
+    assert_eq!(
+        event.error.as_deref(),
+        Some("the resolved URL would be longer than 8192 bytes")
+    );
+    bystander.still_served(&host);
+}

@@ -68,9 +68,48 @@ pub enum NotificationError {
         /// What is wrong with it.
         reason: String,
     },
+    /// `invoke` is longer than [`MAX_INVOKE_TEMPLATE_BYTES`].
+    #[error("invoke is {bytes} bytes long: a template may have at most {limit}")]
+    InvokeTooLong {
+        /// Its length.
+        bytes: usize,
+        /// The limit, [`MAX_INVOKE_TEMPLATE_BYTES`].
+        limit: usize,
+    },
     /// `delay` is negative.
     #[error("delay {0} is negative: it must be a number of milliseconds, 0 or more")]
     NegativeDelay(i32),
+}
+
+/// The longest `invoke` template a notification (or a hook's trigger) may have.
+pub const MAX_INVOKE_TEMPLATE_BYTES: usize = 2048;
+
+/// The longest URL an `invoke` template may resolve to: placeholders are filled from the
+/// order and the adapter's configuration, so a short template could otherwise expand into
+/// a URL of megabytes (the order may hold 1 MiB).
+pub const MAX_INVOKE_URL_BYTES: usize = 8192;
+
+/// Why an invoke template could not be resolved when its notification fired. Recorded on
+/// the event (`error`), not a failure of the order change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvokeError {
+    /// The template is malformed (it should have passed [`check`]).
+    #[error("{0}")]
+    Template(String),
+    /// A placeholder has no usable value.
+    #[error("unresolved placeholder {{{placeholder}}}: {reason}")]
+    Unresolved {
+        /// The placeholder, without braces.
+        placeholder: String,
+        /// Why it has no value.
+        reason: String,
+    },
+    /// The URL would be longer than [`MAX_INVOKE_URL_BYTES`].
+    #[error("the resolved URL would be longer than {limit} bytes")]
+    TooLong {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// Checks a notification before it is registered on an order.
@@ -98,9 +137,7 @@ pub fn check(n: &Notification, schemas: &SchemaCache) -> Result<(), Notification
         });
     }
     let schema = n.schema.as_ref().ok_or(NotificationError::MissingSchema)?;
-    schemas
-        .get(schema)
-        .map_err(NotificationError::InvalidSchema)?;
+    schemas.get(schema)?;
     if n.reference.as_deref().is_none_or(str::is_empty) {
         return Err(NotificationError::MissingReference);
     }
@@ -109,6 +146,12 @@ pub fn check(n: &Notification, schemas: &SchemaCache) -> Result<(), Notification
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or(NotificationError::MissingInvoke)?;
+    if invoke.len() > MAX_INVOKE_TEMPLATE_BYTES {
+        return Err(NotificationError::InvokeTooLong {
+            bytes: invoke.len(),
+            limit: MAX_INVOKE_TEMPLATE_BYTES,
+        });
+    }
     parse_template(invoke).map_err(|reason| NotificationError::InvalidInvoke {
         invoke: invoke.to_owned(),
         reason,
@@ -212,7 +255,7 @@ impl SchemaCache {
 
     /// The compiled validator for `schema`, compiling it on first use; the error is
     /// jsonschema's message for a schema that does not compile.
-    pub fn get(&self, schema: &Value) -> Result<Arc<Validator>, String> {
+    pub fn get(&self, schema: &Value) -> Result<Arc<Validator>, NotificationError> {
         let key = structural_hash(schema);
         if let Some(found) = self.lookup(key, schema) {
             return Ok(found);
@@ -224,7 +267,7 @@ impl SchemaCache {
                 .with_draft(Draft::Draft202012)
                 .offline()
                 .build(schema)
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| NotificationError::InvalidSchema(e.to_string()))?,
         );
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         let bucket = entries.entry(key).or_default();
@@ -304,8 +347,8 @@ pub fn fires(
     before: &Value,
     after: &Value,
     schemas: &SchemaCache,
-) -> Result<bool, String> {
-    let scope = n.scope.as_deref().ok_or("notification has no scope")?;
+) -> Result<bool, NotificationError> {
+    let scope = n.scope.as_deref().ok_or(NotificationError::MissingScope)?;
     let Some(new) = at_scope(after, scope)? else {
         return Ok(false);
     };
@@ -314,11 +357,8 @@ pub fn fires(
     }
     // Only notifications whose value changed reach the schema, so most changes never pay
     // for the cache lookup.
-    let schema = n.schema.as_ref().ok_or("notification has no schema")?;
-    let validator = schemas
-        .get(schema)
-        .map_err(|e| format!("schema is not a valid JSON Schema (draft 2020-12): {e}"))?;
-    Ok(validator.is_valid(new))
+    let schema = n.schema.as_ref().ok_or(NotificationError::MissingSchema)?;
+    Ok(schemas.get(schema)?.is_valid(new))
 }
 
 /// The value at `scope`, `None` when absent; refuses to index into arrays (scopes inside
@@ -326,9 +366,11 @@ pub fn fires(
 ///
 /// Walks the pointer token by token (jsonptr decodes them), without recursion, so a value
 /// of any depth is safe to look into.
-fn at_scope<'v>(root: &'v Value, scope: &str) -> Result<Option<&'v Value>, String> {
-    let ptr = jsonptr::Pointer::parse(scope)
-        .map_err(|_| format!("scope {scope:?} is not a valid JSON Pointer"))?;
+fn at_scope<'v>(root: &'v Value, scope: &str) -> Result<Option<&'v Value>, NotificationError> {
+    let ptr = jsonptr::Pointer::parse(scope).map_err(|e| NotificationError::InvalidScope {
+        scope: scope.to_owned(),
+        reason: e.to_string(),
+    })?;
     let mut current = root;
     for token in ptr.tokens() {
         current = match current {
@@ -337,9 +379,9 @@ fn at_scope<'v>(root: &'v Value, scope: &str) -> Result<Option<&'v Value>, Strin
                 None => return Ok(None),
             },
             Value::Array(_) => {
-                return Err(format!(
-                    "scope {scope:?} is inside an array, which notifications do not support"
-                ));
+                return Err(NotificationError::ScopeInArray {
+                    scope: scope.to_owned(),
+                });
             }
             _ => return Ok(None),
         };
@@ -432,9 +474,9 @@ pub fn resolve_invoke(
     template: &str,
     order: &Value,
     adapter_config: Option<&Value>,
-) -> Result<String, String> {
+) -> Result<String, InvokeError> {
     let mut out = String::with_capacity(template.len() + 32);
-    for part in parse_template(template)? {
+    for part in parse_template(template).map_err(InvokeError::Template)? {
         let (placeholder, raw) = match part {
             Part::Text(t) => {
                 out.push_str(t);
@@ -442,7 +484,10 @@ pub fn resolve_invoke(
             }
             Part::Slot(p, raw) => (p, raw),
         };
-        let unresolved = |why: String| format!("unresolved placeholder {{{raw}}}: {why}");
+        let unresolved = |reason: String| InvokeError::Unresolved {
+            placeholder: raw.to_owned(),
+            reason,
+        };
         let (root, segments, what) = match &placeholder {
             Placeholder::Order(s) => (order, s, "order"),
             Placeholder::Config(s) => match adapter_config {
@@ -464,6 +509,11 @@ pub fn resolve_invoke(
                     if value.is_array() { "array" } else { "object" }
                 )));
             }
+        }
+        if out.len() > MAX_INVOKE_URL_BYTES {
+            return Err(InvokeError::TooLong {
+                limit: MAX_INVOKE_URL_BYTES,
+            });
         }
     }
     Ok(out)

@@ -177,7 +177,7 @@ fn fires_on_change_matching_schema() {
         ..example()
     };
     assert_eq!(
-        fires(&through_attr_array, &order("a"), &order("b"), &cache),
+        fires(&through_attr_array, &order("a"), &order("b"), &cache).map_err(|e| e.to_string()),
         Err(
             "scope \"/attributes/list/0\" is inside an array, which notifications do not support"
                 .into()
@@ -234,7 +234,7 @@ fn resolves_the_spec_example() {
 fn invoke_errors() {
     let o = order("completed");
     let cfg = json!({"internalUrl": "https://jetshop.internal", "nested": {"x": null}});
-    let e = |t: &str, c: Option<&Value>| resolve_invoke(t, &o, c).unwrap_err();
+    let e = |t: &str, c: Option<&Value>| resolve_invoke(t, &o, c).unwrap_err().to_string();
     assert_eq!(
         e(INVOKE, Some(&json!({}))),
         "unresolved placeholder {configuration.adapter.internalUrl}: adapter configuration has no \"internalUrl\""
@@ -299,7 +299,7 @@ fn builds_the_event() {
         &source,
         &n,
         &o.clone().into(),
-        resolve_invoke(INVOKE, &o, Some(&config)),
+        resolve_invoke(INVOKE, &o, Some(&config)).map_err(|e| e.to_string()),
     );
     assert_eq!(
         serde_json::to_value(&e).unwrap(),
@@ -347,7 +347,7 @@ fn builds_the_event() {
         &source,
         &example(),
         &o.clone().into(),
-        resolve_invoke(INVOKE, &o, None),
+        resolve_invoke(INVOKE, &o, None).map_err(|e| e.to_string()),
     );
     let v = serde_json::to_value(&e).unwrap();
     assert_eq!(v.get("invoke"), None);
