@@ -13,7 +13,8 @@
 //! - **Host-owned** ([`Access::Host`]): the order's identity and tenancy (`/id`,
 //!   `/merchant`, `/channel`), its timestamps (`/created`, `/lastModified`), its status
 //!   history (`/state/transitions`, only the host appends), and the order's registrations:
-//!   `/notifications`, `/hooks` and `/validations`. A hook raises notifications through
+//!   `/notifications`, `/hooks` (and `/detachedHooks`, the hooks deleted from the order)
+//!   and `/validations`. A hook raises notifications through
 //!   triggers, which pass the same checks as `CreateNotification`; bindings of hooks and
 //!   validations are the tenant's (installed plugins) and the order API's (`POST`/`DELETE
 //!   …/hooks`, `…/validations`), never a patch's: a patch could otherwise register a
@@ -126,6 +127,7 @@ pub static ORDER: Node = Node::Object(&[
     open("consents", entities(&CONSENT, Some("consent"))),
     field("validations", Access::Host, entities(&Node::Value, None)),
     field("hooks", Access::Host, entities(&Node::Value, None)),
+    field("detachedHooks", Access::Host, entities(&Node::Value, None)),
     field("notifications", Access::Host, entities(&Node::Value, None)),
     open("total", Node::Value),
     open("attributes", Node::Value),

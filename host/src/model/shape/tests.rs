@@ -69,6 +69,7 @@ fn populated() -> Value {
         "validations": [{"id": "v_1", "adapterId": "a", "url": "https://v"}],
         "hooks": [{"id": "h_1", "adapterId": "a", "subscribeTo": "cart", "target": "t",
                    "invoke": "https://h"}],
+        "detachedHooks": ["h_2"],
         "notifications": [{"id": "n_1", "adapterId": "a", "reference": "r",
                            "description": "d", "scope": "/state/currentStatus",
                            "schema": {"const": "completed"}, "invoke": "https://n",
@@ -141,8 +142,8 @@ fn the_description_matches_the_model() {
     }
     // state/transitions, cart/items and each item's items (3), item discounts (2), tags
     // (2), cart discounts, shippings, addons, payments, actions, transactions, consents,
-    // validations, hooks, notifications.
-    assert_eq!(arrays, 18);
+    // validations, hooks, detached hooks, notifications.
+    assert_eq!(arrays, 19);
 }
 
 fn no_array(value: &Value) -> bool {
@@ -175,6 +176,7 @@ fn parts_are_the_top_level_fields_but_identity_and_timestamps() {
             "consents",
             "validations",
             "hooks",
+            "detachedHooks",
             "notifications",
             "total",
             "attributes"
@@ -223,6 +225,7 @@ fn protected_fields_are_found_at_any_depth() {
         [
             "/channel",
             "/created",
+            "/detachedHooks",
             "/hooks",
             "/id",
             "/lastModified",
