@@ -117,13 +117,13 @@ const ORDER_PARTS: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The component was refused.
-    #[error("plugin `{id}`: {source}")]
+    #[error("plugin `{id}`: {reason}")]
     Compile {
         /// The plugin id.
         id: String,
-        /// Why.
-        #[source]
-        source: CompileError,
+        /// Why. Not the error's `source()`: the message already says it, and a chain
+        /// printer (`{:#}`, anyhow's `Caused by`) would say it twice.
+        reason: CompileError,
     },
     /// The manifest is inconsistent.
     #[error("plugin `{id}`: invalid manifest: {reason}")]
@@ -195,7 +195,7 @@ pub struct InstallReport {
     /// Compiled now, or loaded from a cache.
     pub source: ArtifactSource,
     /// Time to compile or load, check and pre-instantiate.
-    #[serde(with = "crate::trace::micros")]
+    #[serde(with = "crate::sandbox::micros")]
     pub load_time: Duration,
 }
 
@@ -249,14 +249,11 @@ impl Registry {
             id: id.clone(),
             reason,
         };
-        let limits = manifest.limits.apply(self.sandbox.config().default_limits);
-        let ceiling = self.sandbox.config().max_memory_bytes;
-        if limits.memory_bytes > ceiling {
-            return Err(invalid(format!(
-                "memoryBytes {} exceeds this host's ceiling of {ceiling}",
-                limits.memory_bytes
-            )));
-        }
+        let limits = self
+            .sandbox
+            .config()
+            .resolve_limits(&manifest.limits)
+            .map_err(|e| invalid(e.to_string()))?;
         let subscriptions = manifest
             .subscribe_to
             .iter()
@@ -269,12 +266,13 @@ impl Registry {
             })
             .collect::<Result<Vec<_>, _>>()?;
         // Compiling is slow: do it before taking the lock.
+        let config_json = manifest.config.to_string();
         let compiled = self
             .sandbox
-            .compile(manifest.kind, component)
-            .map_err(|source| RegistryError::Compile {
+            .prepare(manifest.kind, component, &config_json, &limits)
+            .map_err(|reason| RegistryError::Compile {
                 id: id.clone(),
-                source,
+                reason,
             })?;
 
         let mut tenants = self.tenants.write().expect("registry lock");
@@ -295,7 +293,7 @@ impl Registry {
             load_time: compiled.load_time(),
         };
         plugins.push(Arc::new(InstalledPlugin {
-            config_json: manifest.config.to_string(),
+            config_json,
             manifest,
             version,
             limits,

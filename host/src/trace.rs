@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::registry::{InstalledPlugin, OnFault};
-use crate::sandbox::{Fault, PluginKind, PluginLog, Run};
+use crate::sandbox::{Fault, PluginKind, PluginLog, Run, micros};
 
 /// Every plugin run of one mutation, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -130,13 +130,4 @@ pub enum Verdict {
         /// The plugin's policy that was applied.
         on_fault: OnFault,
     },
-}
-
-/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read in.
-pub(crate) mod micros {
-    use std::time::Duration;
-
-    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64() * 1e6)
-    }
 }

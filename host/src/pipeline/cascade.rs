@@ -16,9 +16,9 @@ use crate::model::{Notification, Order, OrderStatus};
 use crate::mutation::{self, Applied};
 use crate::registry::InstalledPlugin;
 use crate::sandbox::PluginKind;
+use crate::sandbox::{ChangeSummary, OrderView};
 use crate::store::{OrderWrite, StoreError, StoredOrder};
 use crate::trace::{PluginTrace, Trace, Verdict};
-use crate::wit::{self, OrderView};
 
 use super::Scope;
 use super::fire::{Jsons, Moment};
@@ -174,10 +174,14 @@ impl Host {
         };
         let ctx = plugin_context(&acting, hook);
         let order = view.of(latest);
-        let wit_change = wit::change(&change.touched, change.from_status, change.to_status);
+        let summary = ChangeSummary {
+            touched: &change.touched,
+            from_status: change.from_status,
+            to_status: change.to_status,
+        };
         let run = self
             .sandbox
-            .hook(&hook.compiled, &hook.limits, &ctx, order, &wit_change);
+            .hook(&hook.compiled, &hook.limits, &ctx, order, &summary);
         let record = |trace: &mut Trace, at: usize, verdict| {
             trace
                 .plugins
@@ -204,7 +208,7 @@ impl Host {
         let triggers = self.checked_triggers(id, &outcome.triggers, trace);
         let before_change = change.before.as_ref();
 
-        let ops = match wit::patch_operations(&outcome.operations) {
+        let ops = match outcome.patch.clone() {
             Ok(ops) => ops,
             Err(reason) => {
                 record(trace, slot, Verdict::PatchRefused { reason });
@@ -344,12 +348,12 @@ impl Host {
     fn checked_triggers(
         &self,
         hook: &str,
-        triggers: &[wit::Trigger],
+        triggers: &[(String, Result<Notification, String>)],
         trace: &mut Trace,
     ) -> Vec<Notification> {
         let mut valid = Vec::with_capacity(triggers.len());
-        for trigger in triggers {
-            let checked = wit::trigger_notification(trigger).and_then(|n| {
+        for (reference, trigger) in triggers {
+            let checked = trigger.clone().and_then(|n| {
                 crate::notify::check(&n, &self.schemas)
                     .map(|()| n)
                     .map_err(|e| e.to_string())
@@ -357,8 +361,7 @@ impl Host {
             match checked {
                 Ok(n) => valid.push(n),
                 Err(reason) => trace.errors.push(format!(
-                    "hook `{hook}`: trigger `{}` refused: {reason}",
-                    trigger.reference
+                    "hook `{hook}`: trigger `{reference}` refused: {reason}"
                 )),
             }
         }

@@ -6,10 +6,9 @@ use crate::checks;
 use crate::host::Host;
 use crate::mutation::Applied;
 use crate::registry::{InstalledPlugin, OnFault};
-use crate::sandbox::PluginKind;
+use crate::sandbox::{CallContext, ChangeSummary, OrderView, PluginKind};
 use crate::trace::{PluginTrace, Trace, Verdict};
 use crate::violation::Violation;
-use crate::wit::{self, OrderView};
 
 use super::Scope;
 
@@ -33,7 +32,11 @@ impl Host {
         }
         // One view of the candidate, shared by every plugin.
         let order = Arc::new(OrderView::new(Arc::clone(&applied.order)));
-        let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
+        let change = ChangeSummary {
+            touched: &applied.touched,
+            from_status: applied.from_status,
+            to_status: applied.to_status,
+        };
         for plugin in &plugins {
             let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
             violations.extend(found);
@@ -47,7 +50,7 @@ impl Host {
         scope: &Scope,
         plugin: &Arc<InstalledPlugin>,
         order: &Arc<OrderView>,
-        change: &wit::Change,
+        change: &ChangeSummary<'_>,
         depth: u32,
     ) -> (Vec<Violation>, PluginTrace) {
         let id = &plugin.manifest.id;
@@ -57,11 +60,7 @@ impl Host {
             .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
         let checked = match &run.outcome {
             Ok(Ok(())) => Ok(Vec::new()),
-            Ok(Err(found)) => found
-                .iter()
-                .cloned()
-                .map(|v| wit::violation_from_wit(id, v))
-                .collect(),
+            Ok(Err(found)) => Ok(found.clone()),
             Err(fault) => Err(fault.clone()),
         };
         let (found, verdict) = match checked {
@@ -89,15 +88,15 @@ impl Host {
 }
 
 /// The context a plugin is called with.
-pub(super) fn plugin_context(scope: &Scope, plugin: &InstalledPlugin) -> wit::Context {
-    wit::context(
-        &scope.tenant.merchant,
-        &scope.tenant.channel,
-        &plugin.manifest.id,
-        plugin.manifest.adapter_id.as_deref(),
-        scope.adapter_id.as_deref(),
-        &plugin.config_json,
-    )
+pub(super) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) -> CallContext<'a> {
+    CallContext {
+        merchant: &scope.tenant.merchant,
+        channel: &scope.tenant.channel,
+        plugin_id: &plugin.manifest.id,
+        adapter_id: plugin.manifest.adapter_id.as_deref(),
+        acting_adapter_id: scope.adapter_id.as_deref(),
+        configuration: &plugin.config_json,
+    }
 }
 
 /// Violations in one line, for the trace of a hook patch refused by validation.

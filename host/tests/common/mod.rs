@@ -16,7 +16,10 @@ pub fn host() -> Host {
     host_with(SandboxConfig::default())
 }
 
-pub fn host_with(config: SandboxConfig) -> Host {
+/// [`host`] with `config`, its deadline ceiling raised to the 10 s the tests' manifests
+/// ask for (see [`manifest`]).
+pub fn host_with(mut config: SandboxConfig) -> Host {
+    config.ceilings.deadline = config.ceilings.deadline.max(Duration::from_secs(10));
     Host::builder()
         .sandbox(config)
         .clock(Arc::new(SteppingClock::new(
