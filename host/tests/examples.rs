@@ -267,9 +267,18 @@ fn only_concerned_plugins_run_in_priority_order_and_all_violations_are_reported(
             ),
         ]
     );
-    // The second install of the same bytes shares the compiled code.
+    // The second install of the same bytes shares the compiled code of the uploaded
+    // component, but its configuration differs, so the state its `init` left is a
+    // snapshot of its own, compiled anew. An install of the same bytes with the same
+    // configuration shares everything.
     let second = host.registry().list(&scope().tenant);
     assert_eq!(second.len(), 3);
     assert_eq!(second[0].manifest.id, "max-quantity-strict");
-    assert_eq!(second[0].compiled().source(), ArtifactSource::MemoryCache);
+    assert_eq!(second[0].compiled().source(), ArtifactSource::Compiled);
+    let mut same = manifest("max-quantity-again", &["cart"], json!({"maxQuantity": 1}));
+    same.priority = 20;
+    install(&host, plugins::MAX_QUANTITY, same);
+    let again = host.registry().list(&scope().tenant);
+    assert_eq!(again[3].manifest.id, "max-quantity-again");
+    assert_eq!(again[3].compiled().source(), ArtifactSource::MemoryCache);
 }

@@ -74,6 +74,7 @@ fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
         let host = Arc::new(
             ordergate::Host::builder()
                 .store(store.clone())
+                .sandbox(tests_config(Default::default()))
                 .build()
                 .unwrap(),
         );

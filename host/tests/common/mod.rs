@@ -16,18 +16,23 @@ pub fn host() -> Host {
     host_with(SandboxConfig::default())
 }
 
-/// [`host`] with `config`, its deadline ceiling raised to the 10 s the tests' manifests
-/// ask for (see [`manifest`]).
-pub fn host_with(mut config: SandboxConfig) -> Host {
-    config.ceilings.deadline = config.ceilings.deadline.max(Duration::from_secs(10));
+/// [`host`] with `config`, made a tests' host by [`tests_config`].
+pub fn host_with(config: SandboxConfig) -> Host {
     Host::builder()
-        .sandbox(config)
+        .sandbox(tests_config(config))
         .clock(Arc::new(SteppingClock::new(
             UNIX_EPOCH + Duration::from_secs(1_767_225_600),
         )))
         .ids(Arc::new(SequentialIds::default()))
         .build()
         .expect("host starts")
+}
+
+/// `config` with its deadline ceiling raised to the 10 s the tests' manifests ask for (see
+/// [`manifest`]).
+pub fn tests_config(mut config: SandboxConfig) -> SandboxConfig {
+    config.ceilings.deadline = config.ceilings.deadline.max(Duration::from_secs(10));
+    config
 }
 
 pub fn scope() -> Scope {
