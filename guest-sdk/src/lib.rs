@@ -247,6 +247,47 @@ mod tests {
         );
     }
 
+    /// A validation whose `validate` is never called: only its `init` is under test.
+    struct Capped;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Cap {
+        max: u32,
+    }
+
+    impl Validation for Capped {
+        type Config = Cap;
+
+        fn validate(_: &Cap, _: Context, _: &Order, _: Change) -> Result<(), Vec<Violation>> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_default_init_parses_the_configuration_or_says_why_not() {
+        assert_eq!(Capped::init(r#"{"max": 3}"#).unwrap().max, 3);
+        assert_eq!(
+            Capped::init(r#"{"max": 3, "min": 1}"#).unwrap_err(),
+            "invalid plugin configuration: unknown field `min`, expected `max` at line 1 column 16"
+        );
+        assert_eq!(
+            Capped::init("").unwrap_err(),
+            "invalid plugin configuration: missing field `max` at line 1 column 2"
+        );
+    }
+
+    #[test]
+    fn no_config_accepts_only_an_empty_configuration() {
+        assert_eq!(parse_config::<NoConfig>("").unwrap(), NoConfig {});
+        assert_eq!(parse_config::<NoConfig>("{}").unwrap(), NoConfig {});
+        let err = parse_config::<NoConfig>(r#"{"strict": true}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid plugin configuration: unknown field `strict`, there are no fields at line 1 column 9"
+        );
+    }
+
     #[test]
     fn config_parses_and_reports_errors() {
         #[derive(Debug, serde::Deserialize)]

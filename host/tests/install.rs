@@ -423,3 +423,21 @@ fn what_init_did_is_paid_once_at_install_not_on_every_call() {
         "{err}"
     );
 }
+
+#[test]
+fn a_hook_is_refused_at_install_for_its_configuration_too() {
+    let host = host();
+    let bytes = plugin(plugins::FREE_SHIPPING);
+    let err = compile_error(install_configured(
+        &host,
+        PluginKind::Hook,
+        &bytes,
+        json!({"treshold": 500}),
+    ));
+    assert_eq!(
+        err.to_string(),
+        "the plugin refused its configuration: invalid plugin configuration: unknown field \
+         `treshold`, expected `threshold` at line 1 column 11"
+    );
+    install_configured(&host, PluginKind::Hook, &bytes, json!({"threshold": 500})).unwrap();
+}

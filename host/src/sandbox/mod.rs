@@ -14,7 +14,8 @@
 //!   [artifact cache](artifact_cache)), refuses it if it imports anything but the
 //!   `ordergate:checkout` interfaces, type-checks it against its world, runs its `init`
 //!   with the plugin's configuration under the plugin's limits, and keeps the state `init`
-//!   left as a [snapshot](snapshot) every call starts from.
+//!   left as a snapshot every call starts from (Wizer's technique, with the
+//!   `wasmtime-wizer` crate).
 //! - [`Sandbox::validate`] and [`Sandbox::hook`] instantiate the plugin afresh from that
 //!   snapshot (nothing leaks between orders or merchants), hand it a borrowed handle to the
 //!   order's [`OrderView`], run it under its [`Limits`] and report a [`Run`]: the answer or
