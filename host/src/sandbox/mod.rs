@@ -288,7 +288,11 @@ impl Sandbox {
                     Err(err) => Initialized::Unreadable(err),
                 })
             },
-            |_| 0,
+            // Only the refusal's message is the plugin's answer; the snapshot is the host's.
+            |initialized| match initialized {
+                Initialized::Refused(message) => message.len(),
+                Initialized::Snapshot(_) | Initialized::Unreadable(_) => 0,
+            },
         );
         let initialized = match run.outcome {
             Err(fault) => return Err(CompileError::InitFaulted { fault }),
