@@ -37,7 +37,7 @@ pub(crate) mod hook {
     });
 
     // `Operation` is in scope already: the world `use`s it.
-    pub(crate) use ordergate::checkout::patch::OpKind;
+    pub(crate) use self::ordergate::checkout::patch::OpKind;
 }
 
 pub(crate) use validator::ordergate::checkout::{log, types};
