@@ -21,7 +21,8 @@ use crate::{Change, Context, Order, Violation};
 #[serde(deny_unknown_fields)]
 pub struct NoConfig {}
 
-/// A validation plugin (the `validator` world); export it with [`export_validation!`](crate::export_validation!).
+/// A validation plugin (the `validator` world); export it with
+/// [`export_validation!`](crate::export_validation!).
 pub trait Validation {
     /// The plugin's configuration, parsed from the manifest's JSON once, at install.
     /// [`NoConfig`] for a plugin without one.
@@ -45,7 +46,8 @@ pub trait Validation {
     ) -> Result<(), Vec<Violation>>;
 }
 
-/// A hook plugin (the `hook` world, feature `hook`); export it with [`export_hook!`](crate::export_hook!).
+/// A hook plugin (the `hook` world, feature `hook`); export it with
+/// [`export_hook!`](crate::export_hook!).
 #[cfg(feature = "hook")]
 pub trait Hook {
     /// As [`Validation::Config`].
