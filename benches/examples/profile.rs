@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ordergate::model::OrderStatus;
-use ordergate::wit::{self, OrderView};
+use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
 use ordergate::{PluginKind, SandboxConfig};
 use ordergate_benches::*;
 use serde_json::json;
@@ -33,8 +33,20 @@ fn main() {
                 json!({"maxQuantity": MAX_QUANTITY}),
             );
             let config = serde_json::to_string(&plugin.manifest.config).expect("config");
-            let ctx = wit::context("norce", "b2c", "max-quantity", None, None, &config);
-            let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+            let ctx = CallContext {
+                merchant: "norce",
+                channel: "b2c",
+                plugin_id: "max-quantity",
+                adapter_id: None,
+                acting_adapter_id: None,
+                configuration: &config,
+            };
+            let touched = ["/cart".to_owned()];
+            let change = ChangeSummary {
+                touched: &touched,
+                from_status: Some(OrderStatus::Checkout),
+                to_status: None,
+            };
             let order = Arc::new(order(lines));
             for _ in 0..rounds {
                 let view = Arc::new(OrderView::new(Arc::clone(&order)));

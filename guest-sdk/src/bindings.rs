@@ -15,11 +15,11 @@
 #[allow(missing_docs)]
 pub mod validation {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "ordergate:checkout/validator@0.1.0",
         pub_export_macro: true,
         default_bindings_module: "ordergate_guest::validation",
-        export_macro_name: "export_validation",
+        export_macro_name: "export_world",
     });
 }
 
@@ -28,11 +28,11 @@ pub mod validation {
 #[allow(missing_docs)]
 pub mod hook {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "wit",
         world: "ordergate:checkout/hook@0.1.0",
         pub_export_macro: true,
         default_bindings_module: "ordergate_guest::hook",
-        export_macro_name: "export_hook",
+        export_macro_name: "export_world",
         with: {
             "ordergate:checkout/types@0.1.0": crate::bindings::validation::ordergate::checkout::types,
             "ordergate:checkout/view@0.1.0": crate::bindings::validation::ordergate::checkout::view,

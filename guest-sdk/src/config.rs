@@ -38,12 +38,22 @@ impl From<ConfigError> for Violation {
     }
 }
 
+/// Parses a configuration (JSON text; blank counts as `{}`) into `T`: what the default
+/// `init` of the plugin traits and [`Context::config`] both do, for an `init` of one's own
+/// that parses first and checks more.
+pub fn parse_config<T: DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
+    let text = text.trim();
+    let text = if text.is_empty() { "{}" } else { text };
+    serde_json::from_str(text).map_err(ConfigError)
+}
+
 impl Context {
     /// Parses the plugin's configuration (JSON text; blank counts as `{}`) into `T`.
+    ///
+    /// A plugin rarely needs this: the default `init` of [`crate::Validation`] and
+    /// `Hook` parses the configuration once, at install, and hands it to every call.
     pub fn config<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
-        let text = self.configuration.trim();
-        let text = if text.is_empty() { "{}" } else { text };
-        serde_json::from_str(text).map_err(ConfigError)
+        parse_config(&self.configuration)
     }
 
     /// [`Context::config`] for a hook: an unusable configuration becomes the hook's own

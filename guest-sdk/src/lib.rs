@@ -43,12 +43,22 @@
 //! `src/lib.rs`:
 //!
 //! ```no_run
-//! use ordergate_guest::{Change, Context, Order, Validation, Violation};
+//! use ordergate_guest::{Change, Context, NoConfig, Order, Validation, Violation};
 //!
 //! struct NoEmptyCart;
 //!
 //! impl Validation for NoEmptyCart {
-//!     fn validate(_ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
+//!     // This rule takes no configuration: a manifest that gives one is refused at
+//!     // install. A plugin with settings names its own `Deserialize` type here and gets
+//!     // it, parsed once at install, as `config` in every call.
+//!     type Config = NoConfig;
+//!
+//!     fn validate(
+//!         _config: &NoConfig,
+//!         _ctx: Context,
+//!         order: &Order,
+//!         _change: Change,
+//!     ) -> Result<(), Vec<Violation>> {
 //!         // The lines' numbers tell an empty cart as well as the whole cart would, for a
 //!         // fraction of the copying.
 //!         if order.lines().is_empty() {
@@ -122,8 +132,12 @@
 //! ## Helpers
 //!
 //! - [`Violation::new`], and `Violation::from(ConfigError)` for an invalid configuration;
-//! - [`Context::config`] parses the merchant's JSON configuration into your type, and
-//!   [`Context::hook_config`] does the same with the hook's failure message on error;
+//! - the plugin's configuration: name its type as [`Validation::Config`] (or
+//!   `Hook::Config`) and the export macro's `init` parses it once, when the host installs
+//!   the plugin: a configuration that does not fit is refused at install with serde's
+//!   message, and every call gets the parsed value. Override [`Validation::init`] to check
+//!   more. ([`Context::config`] and [`Context::hook_config`] still parse
+//!   `ctx.configuration` by hand);
 //! - [`pointer()`], [`Pointer`], [`line_pointer`] (for a line of [`Order::lines`] or
 //!   `cart.items`) and [`Cart::item_pointer`] build JSON Pointers for violation paths;
 //! - [`log::debug`], [`log::info`], [`log::warn`], [`log::error`] write to the run report;
@@ -143,12 +157,13 @@ mod lines;
 pub mod log;
 #[cfg(feature = "hook")]
 mod patch;
+mod plugin;
 mod pointer;
 
 #[cfg(feature = "hook")]
 pub use bindings::hook;
 pub use bindings::validation;
-pub use config::ConfigError;
+pub use config::{ConfigError, parse_config};
 pub use lines::{Nested, line_pointer};
 pub use pointer::{Pointer, escape, pointer};
 
@@ -178,19 +193,11 @@ pub use hook::ordergate::checkout::patch::{OpKind, Operation};
 #[cfg(feature = "hook")]
 pub use hook::{Outcome, Trigger};
 
-/// The trait a hook plugin implements (the `hook` world's exports).
 #[cfg(feature = "hook")]
-pub use hook::Guest as Hook;
-/// The trait a validation plugin implements (the `validator` world's exports).
-pub use validation::Guest as Validation;
-
-/// Exports a type implementing [`Hook`] as the plugin's `handle` function:
-/// `ordergate_guest::export_hook!(MyHook);`.
-#[cfg(feature = "hook")]
-pub use hook::export_hook;
-/// Exports a type implementing [`Validation`] as the plugin's `validate` function:
-/// `ordergate_guest::export_validation!(MyRule);`.
-pub use validation::export_validation;
+pub use plugin::Hook;
+#[doc(hidden)]
+pub use plugin::{__keep, NOT_INITIALIZED};
+pub use plugin::{NoConfig, Validation};
 
 impl Violation {
     /// A violation at `path` (a JSON Pointer into the order, `""` for the whole order) with a
@@ -237,6 +244,47 @@ mod tests {
         assert_eq!(
             error,
             "invalid configuration: invalid type: string \"three\", expected u32 at line 1 column 17"
+        );
+    }
+
+    /// A validation whose `validate` is never called: only its `init` is under test.
+    struct Capped;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Cap {
+        max: u32,
+    }
+
+    impl Validation for Capped {
+        type Config = Cap;
+
+        fn validate(_: &Cap, _: Context, _: &Order, _: Change) -> Result<(), Vec<Violation>> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_default_init_parses_the_configuration_or_says_why_not() {
+        assert_eq!(Capped::init(r#"{"max": 3}"#).unwrap().max, 3);
+        assert_eq!(
+            Capped::init(r#"{"max": 3, "min": 1}"#).unwrap_err(),
+            "invalid plugin configuration: unknown field `min`, expected `max` at line 1 column 16"
+        );
+        assert_eq!(
+            Capped::init("").unwrap_err(),
+            "invalid plugin configuration: missing field `max` at line 1 column 2"
+        );
+    }
+
+    #[test]
+    fn no_config_accepts_only_an_empty_configuration() {
+        assert_eq!(parse_config::<NoConfig>("").unwrap(), NoConfig {});
+        assert_eq!(parse_config::<NoConfig>("{}").unwrap(), NoConfig {});
+        let err = parse_config::<NoConfig>(r#"{"strict": true}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid plugin configuration: unknown field `strict`, there are no fields at line 1 column 9"
         );
     }
 

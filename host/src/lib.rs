@@ -9,8 +9,8 @@
 //! - [`mutation`]: the spec's operations (create order, set state, cart, addresses,
 //!   payments, shippings) applied to a candidate order, with the state and lock rules;
 //! - [`checks`]: built-in checks (ISO codes, non-negative amounts);
-//! - [`wit`]: the WIT bindings plugins are typed against, and the conversions;
-//! - [`sandbox`]: wasmtime, compiled-plugin caching, limits and faults;
+//! - [`sandbox`]: wasmtime, compiled-plugin caching, `init` snapshots, limits and
+//!   faults, with the WIT bindings plugins are typed against kept inside;
 //! - [`registry`]: installed plugins per merchant and channel;
 //! - [`pipeline`]: a mutation through checks and validations to a commit, then the hooks
 //!   it concerns, in a bounded cascade;
@@ -71,7 +71,7 @@ pub mod sandbox;
 pub mod store;
 pub mod time;
 pub mod violation;
-pub mod wit;
+mod wit;
 
 pub use host::{Host, HostBuilder};
 pub use pipeline::{

@@ -82,13 +82,13 @@ impl PluginManifest {
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// The component was refused.
-    #[error("plugin `{id}`: {source}")]
+    #[error("plugin `{id}`: {reason}")]
     Compile {
         /// The plugin id.
         id: String,
-        /// Why.
-        #[source]
-        source: CompileError,
+        /// Why. Not the error's `source()`: the message already says it, and a chain
+        /// printer (`{:#}`, anyhow's `Caused by`) would say it twice.
+        reason: CompileError,
     },
     /// The manifest is inconsistent.
     #[error("plugin `{id}`: invalid manifest: {reason}")]
@@ -170,9 +170,12 @@ pub struct InstallReport {
     pub size_bytes: usize,
     /// Compiled now, or loaded from a cache.
     pub source: ArtifactSource,
-    /// Time to compile or load, check and pre-instantiate.
-    #[serde(with = "crate::sandbox::micros")]
+    /// Time to compile or load, check, initialize and pre-instantiate; serialized as
+    /// `loadUs`, in microseconds.
+    #[serde(rename = "loadUs", with = "crate::sandbox::micros")]
     pub load_time: Duration,
+    /// Fuel the plugin's `init` used (once, at install: every call starts from its result).
+    pub init_fuel: u64,
 }
 
 /// One tenant's installed plugins, in the order they run: an immutable snapshot. A
@@ -319,6 +322,7 @@ impl Registry {
             size_bytes: loaded.compiled.size_bytes(),
             source: loaded.compiled.source(),
             load_time: loaded.compiled.load_time(),
+            init_fuel: loaded.compiled.init_fuel(),
         };
         // The snapshot is rebuilt on next use; the version just compiled is kept for it.
         self.refresh(tenant, Some(Arc::new(loaded.at_version(stored.version))))?;
@@ -448,14 +452,11 @@ impl Registry {
             id: id.clone(),
             reason,
         };
-        let limits = manifest.limits.apply(self.sandbox.config().default_limits);
-        let ceiling = self.sandbox.config().max_memory_bytes;
-        if limits.memory_bytes > ceiling {
-            return Err(invalid(format!(
-                "memoryBytes {} exceeds this host's ceiling of {ceiling}",
-                limits.memory_bytes
-            )));
-        }
+        let limits = self
+            .sandbox
+            .config()
+            .resolve_limits(&manifest.limits)
+            .map_err(|e| invalid(e.to_string()))?;
         let subscriptions = manifest
             .subscribe_to
             .iter()
@@ -467,14 +468,16 @@ impl Registry {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let config_json = manifest.config.to_string();
         let compiled = self
             .sandbox
-            .compile(manifest.kind, component)
-            .map_err(|source| RegistryError::Compile {
+            .prepare(manifest.kind, component, &config_json, &limits)
+            .map_err(|reason| RegistryError::Compile {
                 id: id.clone(),
-                source,
+                reason,
             })?;
         Ok(Loaded {
+            config_json,
             manifest: manifest.clone(),
             limits,
             subscriptions,
@@ -485,6 +488,7 @@ impl Registry {
 
 /// A plugin loaded but not yet numbered: the store gives the version.
 struct Loaded {
+    config_json: String,
     manifest: PluginManifest,
     limits: Limits,
     subscriptions: Vec<String>,
@@ -494,7 +498,7 @@ struct Loaded {
 impl Loaded {
     fn at_version(self, version: u32) -> InstalledPlugin {
         InstalledPlugin {
-            config_json: self.manifest.config.to_string(),
+            config_json: self.config_json,
             manifest: self.manifest,
             version,
             limits: self.limits,

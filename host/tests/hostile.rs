@@ -15,7 +15,16 @@ use serde_json::json;
 /// Installs the hostile plugin to misbehave as `behaviour` on orders whose cart reference
 /// is `attack`, and to accept every other order.
 fn hostile_host(behaviour: &str, limits: LimitsOverride, on_fault: OnFault) -> ordergate::Host {
-    hostile_on(host(), behaviour, limits, on_fault)
+    hostile_on(host_with(lenient()), behaviour, limits, on_fault)
+}
+
+/// A host whose ceilings let a manifest give a plugin unlimited fuel or a minute: the
+/// tests that show the other limit stopping a loop need them.
+fn lenient() -> SandboxConfig {
+    let mut config = SandboxConfig::default();
+    config.ceilings.fuel = u64::MAX;
+    config.ceilings.deadline = std::time::Duration::from_secs(60);
+    config
 }
 
 /// [`hostile_host`] on a host of one's own.

@@ -74,6 +74,7 @@ fn hosts_sharing_a_store_retry_on_conflict_and_lose_nothing() {
         Arc::new(
             ordergate::Host::builder()
                 .store(store.clone())
+                .sandbox(tests_config(Default::default()))
                 .build()
                 .unwrap(),
         )
@@ -172,4 +173,35 @@ fn a_bad_mutation_body_is_an_error_naming_the_field() {
     );
     let err = model::from_json::<Cart>(r#"{"items":[{"sku":"A1","colour":"red"}]}"#).unwrap_err();
     assert_eq!(err.path, "/items/0/colour");
+}
+
+#[test]
+fn the_trace_names_the_unit_of_its_durations() {
+    let host = host();
+    install(
+        &host,
+        plugins::MAX_QUANTITY,
+        manifest("max-quantity", &["cart"], json!({"maxQuantity": 10})),
+    );
+    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    let json = serde_json::to_value(&created.trace).unwrap();
+    let run = json["plugins"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = run.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "depth",
+            "durationUs",
+            "fuelConsumed",
+            "instantiateUs",
+            "kind",
+            "log",
+            "memoryPeak",
+            "plugin",
+            "verdict",
+            "version"
+        ]
+    );
+    assert!(run["durationUs"].as_f64().unwrap() >= run["instantiateUs"].as_f64().unwrap());
 }

@@ -10,7 +10,7 @@ use criterion::Criterion;
 use ordergate::model::{Order, OrderLimits, OrderStatus};
 use ordergate::patch::{PatchOperation, patch_order};
 use ordergate::registry::InstalledPlugin;
-use ordergate::wit::{self, OrderView};
+use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind};
 use ordergate_benches::*;
 use serde_json::json;
@@ -21,14 +21,26 @@ fn call(
     config: &str,
     order: &Arc<Order>,
 ) -> Vec<PatchOperation> {
-    let ctx = wit::context("norce", "b2c", &plugin.manifest.id, None, None, config);
+    let ctx = CallContext {
+        merchant: "norce",
+        channel: "b2c",
+        plugin_id: &plugin.manifest.id,
+        adapter_id: None,
+        acting_adapter_id: None,
+        configuration: config,
+    };
     let view = Arc::new(OrderView::new(Arc::clone(order)));
-    let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+    let touched = ["/cart".to_owned()];
+    let change = ChangeSummary {
+        touched: &touched,
+        from_status: Some(OrderStatus::Checkout),
+        to_status: None,
+    };
     let run = host
         .sandbox()
         .hook(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
     match run.outcome {
-        Ok(Ok(outcome)) => wit::patch_operations(&outcome.operations).expect("valid patch"),
+        Ok(Ok(answer)) => answer.patch.expect("valid patch"),
         Ok(Err(message)) => panic!("{} failed: {message}", plugin.manifest.id),
         Err(fault) => panic!("{} faulted: {fault}", plugin.manifest.id),
     }

@@ -8,7 +8,7 @@ use criterion::{Criterion, SamplingMode};
 use ordergate::SandboxConfig;
 use ordergate::model::OrderStatus;
 use ordergate::sandbox::ArtifactSource;
-use ordergate::wit::{self, OrderView};
+use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
 use ordergate_benches::*;
 use serde_json::json;
 
@@ -80,8 +80,20 @@ pub fn benches(c: &mut Criterion) {
         json!({}),
     );
     let order = Arc::new(OrderView::new(Arc::new(order(1))));
-    let ctx = wit::context("norce", "b2c", "organization-number", None, None, "{}");
-    let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+    let ctx = CallContext {
+        merchant: "norce",
+        channel: "b2c",
+        plugin_id: "organization-number",
+        adapter_id: None,
+        acting_adapter_id: None,
+        configuration: "{}",
+    };
+    let touched = ["/cart".to_owned()];
+    let change = ChangeSummary {
+        touched: &touched,
+        from_status: Some(OrderStatus::Checkout),
+        to_status: None,
+    };
     let run = || {
         host.sandbox().validate(
             installed.compiled(),

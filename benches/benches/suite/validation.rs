@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{BenchmarkId, Criterion};
 use ordergate::model::{Order, OrderStatus};
 use ordergate::registry::InstalledPlugin;
-use ordergate::wit::{self, OrderView};
+use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind, SandboxConfig, Violation};
 use ordergate_benches::*;
 use serde_json::{Value, json};
@@ -25,18 +25,27 @@ fn all_in(
     config: &str,
     order: &Arc<Order>,
 ) -> Vec<Violation> {
-    let ctx = wit::context("norce", "b2c", &plugin.manifest.id, None, None, config);
+    let ctx = CallContext {
+        merchant: "norce",
+        channel: "b2c",
+        plugin_id: &plugin.manifest.id,
+        adapter_id: None,
+        acting_adapter_id: None,
+        configuration: config,
+    };
     let view = Arc::new(OrderView::new(Arc::clone(order)));
-    let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+    let touched = ["/cart".to_owned()];
+    let change = ChangeSummary {
+        touched: &touched,
+        from_status: Some(OrderStatus::Checkout),
+        to_status: None,
+    };
     let run = host
         .sandbox()
         .validate(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
     match run.outcome {
         Ok(Ok(())) => Vec::new(),
-        Ok(Err(violations)) => violations
-            .into_iter()
-            .map(|v| wit::violation_from_wit(&plugin.manifest.id, v).expect("valid violation"))
-            .collect(),
+        Ok(Err(violations)) => violations,
         Err(fault) => panic!("{} faulted: {fault}", plugin.manifest.id),
     }
 }
@@ -133,8 +142,20 @@ pub fn benches(c: &mut Criterion) {
     g.finish();
 
     let (_, host, plugin, config) = &hosts[0];
-    let ctx = wit::context("norce", "b2c", "max-quantity", None, None, config);
-    let change = wit::change(&["/cart".to_owned()], Some(OrderStatus::Checkout), None);
+    let ctx = CallContext {
+        merchant: "norce",
+        channel: "b2c",
+        plugin_id: "max-quantity",
+        adapter_id: None,
+        acting_adapter_id: None,
+        configuration: config,
+    };
+    let touched = ["/cart".to_owned()];
+    let change = ChangeSummary {
+        touched: &touched,
+        from_status: Some(OrderStatus::Checkout),
+        to_status: None,
+    };
 
     // The breakdown from a plain loop: what the engine's own clock says (instantiate, and
     // instantiate + call) against the wall clock around the all-in call.

@@ -28,11 +28,18 @@ pub struct Config {
 pub struct FreeShipping;
 
 impl Hook for FreeShipping {
-    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = ctx.hook_config::<Config>()?;
+    // Parsed once, at install: a missing or misspelt `threshold` refuses the install.
+    type Config = Config;
+
+    fn handle(
+        config: &Config,
+        _ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<Outcome, String> {
         // The cart total alone decides; the shippings are read only for a cart that
         // qualifies.
-        if !qualifies(order.cart_total().as_ref(), &config) {
+        if !qualifies(order.cart_total().as_ref(), config) {
             return Ok(Outcome::default());
         }
         Ok(waive_fees(&order.shippings()))

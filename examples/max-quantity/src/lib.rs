@@ -15,17 +15,24 @@ pub struct Config {
     pub max_quantity: u32,
 }
 
-/// The plugin; all its state is in the call's arguments.
+/// The plugin; all its state is in the call's arguments and its configuration.
 pub struct MaxQuantity;
 
 impl Validation for MaxQuantity {
-    fn validate(ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
-        // A configuration error refuses the order (at ``) instead of letting it through:
-        // the merchant asked for a check, so an unusable check must be visible.
-        let config: Config = ctx.config().map_err(|e| vec![Violation::from(e)])?;
+    // Parsed once, at install, by the SDK's default `init`: a configuration without
+    // `maxQuantity` (or with a field it does not know) is refused there, with serde's
+    // message, instead of refusing every order of the merchant later.
+    type Config = Config;
+
+    fn validate(
+        config: &Config,
+        _ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<(), Vec<Violation>> {
         // The quantities are all the rule needs: `lines` copies the numbers of every line,
         // not the names, discounts and attributes `cart` would.
-        let violations = check(&order.lines(), &config);
+        let violations = check(&order.lines(), config);
         if violations.is_empty() {
             Ok(())
         } else {

@@ -47,9 +47,15 @@ pub struct NotifyCompleted;
 impl Hook for NotifyCompleted {
     // Reads nothing of the order: whether it reached `completed` is the host's to decide
     // (see the module documentation).
-    fn handle(ctx: Context, _order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = ctx.hook_config::<Config>()?;
-        Ok(notify_completed(&ctx, &config))
+    type Config = Config;
+
+    fn handle(
+        config: &Config,
+        ctx: Context,
+        _order: &Order,
+        _change: Change,
+    ) -> Result<Outcome, String> {
+        Ok(notify_completed(&ctx, config))
     }
 }
 

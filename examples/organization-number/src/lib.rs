@@ -5,14 +5,21 @@
 //! No configuration.
 
 use ordergate_guest::{
-    Change, Context, Customer, CustomerType, Order, Validation, Violation, pointer,
+    Change, Context, Customer, CustomerType, NoConfig, Order, Validation, Violation, pointer,
 };
 
 /// The plugin; all its state is in the call's arguments.
 pub struct OrganizationNumber;
 
 impl Validation for OrganizationNumber {
-    fn validate(_ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
+    type Config = NoConfig;
+
+    fn validate(
+        _config: &NoConfig,
+        _ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<(), Vec<Violation>> {
         // The customer is all the rule looks at; the cart, payments and shippings are not
         // read (and not copied).
         match check(order.customer().as_ref()) {

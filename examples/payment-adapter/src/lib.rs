@@ -8,7 +8,7 @@
 //! payments are its own.
 
 use ordergate_guest::{
-    Change, Context, Customer, CustomerType, Hook, Operation, Order, Outcome, Payment,
+    Change, Context, Customer, CustomerType, Hook, NoConfig, Operation, Order, Outcome, Payment,
 };
 use serde_json::{Map, Value, json};
 
@@ -16,7 +16,14 @@ use serde_json::{Map, Value, json};
 pub struct PaymentAdapter;
 
 impl Hook for PaymentAdapter {
-    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
+    type Config = NoConfig;
+
+    fn handle(
+        _config: &NoConfig,
+        ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<Outcome, String> {
         // Without an adapter of its own the plugin owns no payment (see `sync_customer`):
         // nothing to read.
         if ctx.adapter_id.is_none() {

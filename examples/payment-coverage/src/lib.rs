@@ -5,7 +5,8 @@
 //! No configuration.
 
 use ordergate_guest::{
-    Change, Context, Money, Order, OrderStatus, Payment, PaymentState, Validation, Violation,
+    Change, Context, Money, NoConfig, Order, OrderStatus, Payment, PaymentState, Validation,
+    Violation,
 };
 
 /// Half a cent: totals and amounts are `f64` sums of prices, so exact comparison would
@@ -16,7 +17,14 @@ const TOLERANCE: f64 = 0.005;
 pub struct PaymentCoverage;
 
 impl Validation for PaymentCoverage {
-    fn validate(_ctx: Context, order: &Order, change: Change) -> Result<(), Vec<Violation>> {
+    type Config = NoConfig;
+
+    fn validate(
+        _config: &NoConfig,
+        _ctx: Context,
+        order: &Order,
+        change: Change,
+    ) -> Result<(), Vec<Violation>> {
         // Decided on the change alone for every change but one, so those read nothing of
         // the order.
         if !applies_to(&change) {

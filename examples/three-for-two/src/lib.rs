@@ -42,8 +42,14 @@ impl Config {
 pub struct ThreeForTwo;
 
 impl Hook for ThreeForTwo {
-    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config = ctx.hook_config::<Config>()?;
+    type Config = Config;
+
+    fn handle(
+        config: &Config,
+        _ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<Outcome, String> {
         // Quantities, prices and totals are in the lines' numbers; a SKU needs the line's
         // full item, read only for the lines the offer could apply to.
         let sku = |index: usize| {
@@ -53,7 +59,7 @@ impl Hook for ThreeForTwo {
         Ok(three_for_two(
             &order.lines(),
             &order.cart_discounts(),
-            &config,
+            config,
             sku,
         ))
     }

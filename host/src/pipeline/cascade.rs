@@ -18,13 +18,12 @@ use super::trace::{PluginTrace, TraceError, Verdict};
 use super::validate::{describe, plugin_context};
 use super::{MAX_ATTEMPTS, Pipeline, Scope};
 use crate::clock::rfc3339;
-use crate::model::{Notification, Order, OrderStatus};
+use crate::model::{self, Notification, Order, OrderStatus};
 use crate::mutation::{self, Applied};
 use crate::notify;
 use crate::registry::InstalledPlugin;
-use crate::sandbox::PluginKind;
+use crate::sandbox::{ChangeSummary, OrderView, PluginKind};
 use crate::store::{OrderKey, OrderWrite, StoreError, StoredOrder};
-use crate::wit::{self, OrderView};
 
 /// A committed change that hooks may react to.
 struct Change {
@@ -199,10 +198,14 @@ impl Pipeline {
         };
         let ctx = plugin_context(&acting, hook);
         let order = view.of(latest);
-        let wit_change = wit::change(&change.touched, change.from_status, change.to_status);
+        let summary = ChangeSummary {
+            touched: &change.touched,
+            from_status: change.from_status,
+            to_status: change.to_status,
+        };
         let run = self
             .sandbox
-            .hook(&hook.compiled, &hook.limits, &ctx, &order, &wit_change);
+            .hook(&hook.compiled, &hook.limits, &ctx, &order, &summary);
         let slot = cx.trace.plugins.len();
         let record = |cx: &mut MutationCtx<'_>, verdict| {
             let entry = PluginTrace::new(hook, depth, &run, verdict);
@@ -238,7 +241,7 @@ impl Pipeline {
             self.commit_trigger_events(cx, &answer, latest);
             HookResult::Done
         };
-        let ops = match wit::patch_operations(&outcome.operations) {
+        let ops = match outcome.patch.clone() {
             Ok(ops) => ops,
             Err(reason) => return refused(cx, latest, reason),
         };
@@ -366,6 +369,9 @@ impl Pipeline {
             None
         };
         patched.last_modified = now;
+        // The transition and timestamp added bytes after the patch's own bound check.
+        model::check_order(&patched, &self.order_limits)
+            .map_err(|bound| format!("the patched order would be {bound}"))?;
         Ok(Applied {
             order: Arc::new(patched),
             touched,
@@ -382,7 +388,7 @@ impl Pipeline {
         &self,
         cx: &mut MutationCtx<'_>,
         hook: &InstalledPlugin,
-        triggers: &[wit::Trigger],
+        triggers: &[(String, Result<Notification, String>)],
     ) -> Vec<Notification> {
         let id = &hook.manifest.id;
         let limit = cx.account.budgets().max_triggers_per_hook;
@@ -395,13 +401,13 @@ impl Pipeline {
             return Vec::new();
         }
         let mut valid = Vec::with_capacity(triggers.len());
-        for trigger in triggers {
+        for (reference, trigger) in triggers {
             let refuse = |reason: String| TraceError::TriggerRefused {
                 hook: id.clone(),
-                reference: trigger.reference.clone(),
+                reference: reference.clone(),
                 reason,
             };
-            let mut n = match wit::trigger_notification(trigger) {
+            let mut n = match trigger.clone() {
                 Ok(n) => n,
                 Err(reason) => {
                     cx.trace.errors.push(refuse(reason));

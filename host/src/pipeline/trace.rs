@@ -141,11 +141,11 @@ pub struct PluginTrace {
     pub fuel_consumed: u64,
     /// Peak linear memory, bytes.
     pub memory_peak: usize,
-    /// Time to create the fresh instance.
-    #[serde(with = "crate::sandbox::micros")]
+    /// Time to create the fresh instance; serialized as `instantiateUs`, in microseconds.
+    #[serde(rename = "instantiateUs", with = "crate::sandbox::micros")]
     pub instantiate_time: Duration,
-    /// Total time of the run.
-    #[serde(with = "crate::sandbox::micros")]
+    /// Total time of the run; serialized as `durationUs`, in microseconds.
+    #[serde(rename = "durationUs", with = "crate::sandbox::micros")]
     pub duration: Duration,
     /// What the plugin logged.
     pub log: PluginLog,

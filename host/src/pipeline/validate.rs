@@ -8,9 +8,8 @@ use super::{Pipeline, Scope};
 use crate::checks;
 use crate::mutation::Applied;
 use crate::registry::{InstalledPlugin, OnFault};
-use crate::sandbox::PluginKind;
+use crate::sandbox::{CallContext, ChangeSummary, OrderView, PluginKind};
 use crate::violation::Violation;
-use crate::wit::{self, OrderView};
 
 impl Pipeline {
     /// A mutation's validation: built-in checks, then every validation plugin the change
@@ -60,7 +59,11 @@ impl Pipeline {
         }
         // One view of the candidate, shared by every plugin.
         let order = Arc::new(OrderView::new(Arc::clone(&applied.order)));
-        let change = wit::change(&applied.touched, applied.from_status, applied.to_status);
+        let change = ChangeSummary {
+            touched: &applied.touched,
+            from_status: applied.from_status,
+            to_status: applied.to_status,
+        };
         for plugin in plugins {
             let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
             violations.extend(found);
@@ -74,7 +77,7 @@ impl Pipeline {
         scope: &Scope,
         plugin: &Arc<InstalledPlugin>,
         order: &Arc<OrderView>,
-        change: &wit::Change,
+        change: &ChangeSummary<'_>,
         depth: u32,
     ) -> (Vec<Violation>, PluginTrace) {
         let id = &plugin.manifest.id;
@@ -84,11 +87,7 @@ impl Pipeline {
             .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
         let checked = match &run.outcome {
             Ok(Ok(())) => Ok(Vec::new()),
-            Ok(Err(found)) => found
-                .iter()
-                .cloned()
-                .map(|v| wit::violation_from_wit(id, v))
-                .collect(),
+            Ok(Err(found)) => Ok(found.clone()),
             Err(fault) => Err(fault.clone()),
         };
         let (found, verdict) = match checked {
@@ -116,15 +115,15 @@ impl Pipeline {
 }
 
 /// The context a plugin is called with.
-pub(super) fn plugin_context(scope: &Scope, plugin: &InstalledPlugin) -> wit::Context {
-    wit::context(
-        &scope.tenant.merchant,
-        &scope.tenant.channel,
-        &plugin.manifest.id,
-        plugin.manifest.adapter_id.as_deref(),
-        scope.adapter_id.as_deref(),
-        &plugin.config_json,
-    )
+pub(super) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) -> CallContext<'a> {
+    CallContext {
+        merchant: &scope.tenant.merchant,
+        channel: &scope.tenant.channel,
+        plugin_id: &plugin.manifest.id,
+        adapter_id: plugin.manifest.adapter_id.as_deref(),
+        acting_adapter_id: scope.adapter_id.as_deref(),
+        configuration: &plugin.config_json,
+    }
 }
 
 /// Violations in one line, for the trace of a hook patch refused by validation.

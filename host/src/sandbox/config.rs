@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Limits;
+use super::{LimitError, Limits, LimitsOverride};
 
 /// Settings shared by every plugin of one host.
 ///
@@ -22,10 +22,21 @@ pub struct SandboxConfig {
     pub cache_dir: Option<PathBuf>,
     /// Limits of a plugin whose manifest does not override them. Default: [`Limits::default`].
     pub default_limits: Limits,
-    /// The most linear memory any plugin may be granted, in bytes: the size of a slot in
-    /// the instance pool. A manifest asking for more is refused at install.
-    /// Default: 256 MiB.
+    /// The size of a linear-memory slot in the instance pool, in bytes: no plugin can be
+    /// granted more, whatever [`Self::ceilings`] says. Default: 256 MiB.
     pub max_memory_bytes: usize,
+    /// The most a manifest may ask for, field by field: an install asking for more is
+    /// refused ([`SandboxConfig::resolve_limits`]). Without them a manifest could give a
+    /// looping plugin a one-hour deadline, and the order it runs on would stay locked for
+    /// that hour. Defaults (10× the default limits, 4× for result bytes, the pool slot for
+    /// memory):
+    /// fuel 500 000 000 (a few hundred ms of wasm), deadline 1 s, memory 256 MiB, tables
+    /// 100 000 elements, result 4 MiB.
+    pub ceilings: Limits,
+    /// What one run may log: beyond [`LogCeilings::lines`] lines or
+    /// [`LogCeilings::bytes`] bytes, lines are counted, not kept. Default:
+    /// [`LogCeilings::default`].
+    pub log: LogCeilings,
     /// How many plugin instances may be alive at once across all threads (the pool size).
     /// One mutation runs its plugins one at a time, so this bounds concurrent mutations.
     /// Default: 64.
@@ -59,6 +70,14 @@ impl Default for SandboxConfig {
             cache_dir: None,
             default_limits: Limits::default(),
             max_memory_bytes: 256 << 20,
+            ceilings: Limits {
+                fuel: 500_000_000,
+                deadline: Duration::from_secs(1),
+                memory_bytes: 256 << 20,
+                table_elements: 100_000,
+                max_result_bytes: 4 << 20,
+            },
+            log: LogCeilings::default(),
             max_concurrent_instances: 64,
             max_wasm_stack: 512 << 10,
             epoch_tick: Duration::from_millis(1),
@@ -69,7 +88,46 @@ impl Default for SandboxConfig {
     }
 }
 
+/// How much of what a plugin logs one run keeps: the log is part of every trace, so a
+/// chatty plugin must not make traces (and the memory they hold) unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogCeilings {
+    /// Lines kept per run. Default: 100.
+    pub lines: usize,
+    /// Bytes of messages kept per run (each line is also cut to
+    /// [`MAX_LOG_LINE_BYTES`](super::MAX_LOG_LINE_BYTES)). Default: 16 KiB.
+    pub bytes: usize,
+}
+
+impl Default for LogCeilings {
+    fn default() -> Self {
+        Self {
+            lines: 100,
+            bytes: 16 << 10,
+        }
+    }
+}
+
 impl SandboxConfig {
+    /// The limits of a plugin whose manifest states `overrides`: the overrides on top of
+    /// [`Self::default_limits`], refused if any field is above its ceiling (memory also
+    /// above [`Self::max_memory_bytes`], the pool slot). The registry calls it at install.
+    ///
+    /// ```
+    /// use ordergate::sandbox::{LimitsOverride, SandboxConfig};
+    /// let config = SandboxConfig::default();
+    /// let hour = LimitsOverride { deadline_ms: Some(3_600_000), ..LimitsOverride::default() };
+    /// let err = config.resolve_limits(&hour).unwrap_err();
+    /// assert_eq!(err.to_string(), "deadlineMs 3600000 exceeds this host's ceiling of 1000");
+    /// ```
+    pub fn resolve_limits(&self, overrides: &LimitsOverride) -> Result<Limits, LimitError> {
+        let ceilings = Limits {
+            memory_bytes: self.ceilings.memory_bytes.min(self.max_memory_bytes),
+            ..self.ceilings
+        };
+        overrides.apply(self.default_limits).within(&ceilings)
+    }
+
     pub(crate) fn engine_config(&self) -> wasmtime::Config {
         let mut pool = wasmtime::PoolingAllocationConfig::new();
         let instances = self.max_concurrent_instances;

@@ -76,6 +76,64 @@ impl LimitsOverride {
     }
 }
 
+/// A manifest asked for more than the host allows ([`SandboxConfig::ceilings`]).
+///
+/// [`SandboxConfig::ceilings`]: super::SandboxConfig::ceilings
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field} {value} exceeds this host's ceiling of {ceiling}")]
+pub struct LimitError {
+    /// The limit, as the manifest spells it (`fuel`, `deadlineMs`, `memoryBytes`,
+    /// `tableElements`, `maxResultBytes`).
+    pub field: &'static str,
+    /// What was asked for, in the field's unit.
+    pub value: u64,
+    /// The most this host grants, in the same unit.
+    pub ceiling: u64,
+}
+
+impl Limits {
+    /// `self` if no field is above its ceiling, else the first field that is.
+    pub(super) fn within(self, ceilings: &Limits) -> Result<Limits, LimitError> {
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let fields = [
+            ("fuel", self.fuel, ceilings.fuel),
+            (
+                "deadlineMs",
+                millis(self.deadline),
+                millis(ceilings.deadline),
+            ),
+            (
+                "memoryBytes",
+                as_u64(self.memory_bytes),
+                as_u64(ceilings.memory_bytes),
+            ),
+            (
+                "tableElements",
+                as_u64(self.table_elements),
+                as_u64(ceilings.table_elements),
+            ),
+            (
+                "maxResultBytes",
+                as_u64(self.max_result_bytes),
+                as_u64(ceilings.max_result_bytes),
+            ),
+        ];
+        // A deadline is compared in whole milliseconds, the unit a manifest states it in.
+        match fields
+            .into_iter()
+            .find(|(_, value, ceiling)| value > ceiling)
+        {
+            Some((field, value, ceiling)) => Err(LimitError {
+                field,
+                value,
+                ceiling,
+            }),
+            None => Ok(self),
+        }
+    }
+}
+
 /// Raised (as a trap) when a plugin asks for more memory than its cap, so the fault can be
 /// told apart from an ordinary trap.
 #[derive(Debug, thiserror::Error)]

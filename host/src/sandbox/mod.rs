@@ -2,40 +2,53 @@
 //! instance per invocation under per-plugin limits.
 //!
 //! It knows plugins and the WIT order types, and nothing of HTTP, storage or the
-//! pipeline that calls it.
+//! pipeline that calls it. Its API speaks the host's own types ([`CallContext`],
+//! [`ChangeSummary`], [`crate::Violation`], [`HookAnswer`]); the generated WIT bindings
+//! stay inside.
 //!
 //! - One [`wasmtime::Engine`] per [`Sandbox`], configured by [`SandboxConfig`]: fuel
-//!   (unless turned off) and epoch interruption on, the pooling instance allocator, a host-wide wasm stack cap.
-//! - [`Sandbox::compile`] compiles a component once (or loads it from the in-memory or
-//!   on-disk [artifact cache](artifact_cache)), refuses it if it imports anything but the
-//!   `ordergate:checkout` interfaces, type-checks it against its world and pre-instantiates
-//!   it.
-//! - [`Sandbox::validate`] instantiates the plugin afresh (nothing leaks between orders or
-//!   merchants), hands it a borrowed handle to the order's [`OrderView`], runs it under its
-//!   [`Limits`] and reports a [`Run`]: the verdict or the [`Fault`], fuel, peak memory, time
-//!   and log.
+//!   (unless turned off) and epoch interruption on, the pooling instance allocator, a
+//!   host-wide wasm stack cap, and [ceilings](SandboxConfig::ceilings) no manifest can
+//!   exceed.
+//! - [`Sandbox::prepare`] compiles a component (or loads it from the in-memory or on-disk
+//!   [artifact cache](artifact_cache)), refuses it if it imports anything but the
+//!   `ordergate:checkout` interfaces, type-checks it against its world, runs its `init`
+//!   with the plugin's configuration under the plugin's limits, and keeps the state `init`
+//!   left as a snapshot every call starts from (Wizer's technique, with the
+//!   `wasmtime-wizer` crate).
+//! - [`Sandbox::validate`] and [`Sandbox::hook`] instantiate the plugin afresh from that
+//!   snapshot (nothing leaks between orders or merchants), hand it a borrowed handle to the
+//!   order's [`OrderView`], run it under its [`Limits`] and report a [`Run`]: the answer or
+//!   the [`Fault`], fuel, peak memory, time and log.
 
 pub mod artifact_cache;
+mod call;
+mod compile;
 mod config;
 mod epoch;
 mod limits;
 mod run;
+mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::{Engine, Store};
 
-use crate::wit::{self, OrderReader, OrderView};
-pub use config::SandboxConfig;
-pub use limits::{Limits, LimitsOverride};
+use crate::violation::Violation;
+pub use crate::wit::OrderView;
+use crate::wit::{self, OrderReader};
+pub use call::{CallContext, ChangeSummary, HookAnswer};
+pub use compile::{ArtifactSource, CompileError};
+pub use config::{LogCeilings, SandboxConfig};
+pub use limits::{LimitError, Limits, LimitsOverride};
 pub(crate) use run::micros;
-pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, MAX_LOG_LINES, PluginLog, Run};
+pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, PluginLog, Run};
 
 use artifact_cache::{ArtifactCache, content_hash};
+use compile::{check_header, check_imports};
 use limits::StoreLimiter;
 
 /// What a plugin is for, which decides the world its component must implement.
@@ -56,62 +69,25 @@ impl PluginKind {
             PluginKind::Hook => "hook",
         }
     }
+
+    /// The function of its world the host calls on every change.
+    fn entry_point(self) -> &'static str {
+        match self {
+            PluginKind::Validation => "validate",
+            PluginKind::Hook => "handle",
+        }
+    }
 }
 
-/// Why a component cannot be installed.
-#[derive(Debug, thiserror::Error)]
-pub enum CompileError {
-    /// The bytes are not WebAssembly at all.
-    #[error("not a WebAssembly component: the bytes do not start with the wasm magic number")]
-    NotWasm,
-    /// The bytes are a core module, not a component.
-    #[error(
-        "this is a core WebAssembly module, not a component: build it with the ordergate \
-         guest SDK and turn it into a component (e.g. `wasm-tools component new`)"
-    )]
-    CoreModule,
-    /// wasmtime refused to compile the component.
-    #[error("malformed component: {0:#}")]
-    Malformed(wasmtime::Error),
-    /// The component imports something the host does not offer.
-    #[error(
-        "the component imports `{import}`, which ordergate does not offer: plugins may \
-         import only `ordergate:checkout/log` (no filesystem, network, clock, randomness \
-         or environment; a guest built for wasm32-wasip2 imports WASI)"
-    )]
-    ForbiddenImport {
-        /// The offending import's name.
-        import: String,
-    },
-    /// The component does not implement the world of its kind.
-    #[error("the component does not implement the `{world}` world: {reason:#}")]
-    WrongWorld {
-        /// The world the plugin's kind requires.
-        world: &'static str,
-        /// What wasmtime found missing or mistyped.
-        reason: wasmtime::Error,
-    },
-}
-
-/// Where a compiled plugin came from, and what it took.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum ArtifactSource {
-    /// Compiled now with Cranelift.
-    Compiled,
-    /// Loaded from the on-disk artifact cache.
-    DiskCache,
-    /// Shared with an already loaded copy of the same bytes.
-    MemoryCache,
-}
-
-/// A component compiled, type-checked and pre-instantiated for its kind: ready to run.
+/// A component compiled, type-checked, initialized with its configuration and
+/// pre-instantiated from that initialized state: ready to run.
 pub struct CompiledPlugin {
     kind: PluginKind,
     content_hash: String,
     size_bytes: usize,
     source: ArtifactSource,
     load_time: Duration,
+    init_fuel: u64,
     pre: KindPre,
 }
 
@@ -120,26 +96,47 @@ enum KindPre {
     Hook(wit::hook::HookPre<HostState>),
 }
 
+impl KindPre {
+    /// Type-checks `pre` against the world of `kind`.
+    fn new(kind: PluginKind, pre: InstancePre<HostState>) -> Result<Self, CompileError> {
+        let wrong_world = |reason| CompileError::WrongWorld {
+            world: kind.world(),
+            reason,
+        };
+        Ok(match kind {
+            PluginKind::Validation => {
+                KindPre::Validation(wit::validator::ValidatorPre::new(pre).map_err(wrong_world)?)
+            }
+            PluginKind::Hook => KindPre::Hook(wit::hook::HookPre::new(pre).map_err(wrong_world)?),
+        })
+    }
+}
+
 impl CompiledPlugin {
     /// The plugin's kind.
     pub fn kind(&self) -> PluginKind {
         self.kind
     }
-    /// SHA-256 of the component bytes, hex.
+    /// SHA-256 of the component bytes as uploaded, hex.
     pub fn content_hash(&self) -> &str {
         &self.content_hash
     }
-    /// Size of the component, in bytes.
+    /// Size of the component as uploaded, in bytes.
     pub fn size_bytes(&self) -> usize {
         self.size_bytes
     }
-    /// Where the compiled code came from.
+    /// Where the compiled code of the initialized component came from.
     pub fn source(&self) -> ArtifactSource {
         self.source
     }
-    /// How long compiling or loading took.
+    /// How long preparing took: compiling or loading, checking, `init` and the snapshot.
     pub fn load_time(&self) -> Duration {
         self.load_time
+    }
+    /// Fuel the plugin's `init` consumed (0 when fuel is off): paid once, at install,
+    /// instead of on every call.
+    pub fn init_fuel(&self) -> u64 {
+        self.init_fuel
     }
 }
 
@@ -159,7 +156,8 @@ impl std::fmt::Debug for CompiledPlugin {
 pub(crate) struct HostState {
     limiter: StoreLimiter,
     log: PluginLog,
-    reader: wit::OrderReader,
+    log_ceilings: LogCeilings,
+    reader: OrderReader,
 }
 
 impl wit::log::Host for HostState {
@@ -172,13 +170,23 @@ impl wit::log::Host for HostState {
             Level::Warn => LogLevel::Warn,
             Level::Error => LogLevel::Error,
         };
-        self.log.push(level, message);
+        self.log.push(level, message, &self.log_ceilings);
     }
 }
 
-/// Interfaces a plugin may import: the package's own. Anything else is refused.
-const ALLOWED_IMPORT_PREFIX: &str = "ordergate:checkout/";
-const ALLOWED_INTERFACES: [&str; 4] = ["log", "types", "view", "patch"];
+/// An epoch deadline no snapshot reaches (`u64::MAX` would overflow: wasmtime adds the
+/// current epoch to it).
+const NO_DEADLINE: u64 = u64::MAX / 2;
+
+/// What the install-time run of `init` produced.
+enum Initialized {
+    /// The initialized component.
+    Snapshot(Vec<u8>),
+    /// `init` answered `err` with this message.
+    Refused(String),
+    /// `init` succeeded but its state could not be read back.
+    Unreadable(wasmtime::Error),
+}
 
 /// The WebAssembly runtime of one host. Cheap to share behind an `Arc`; every method
 /// takes `&self` and may be called from many threads.
@@ -197,10 +205,10 @@ impl Sandbox {
         let engine = Engine::new(&config.engine_config())?;
         let mut linker = Linker::new(&engine);
         wit::log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
-        wit::validator::ordergate::checkout::view::add_to_linker::<
-            HostState,
-            HasSelf<wit::OrderReader>,
-        >(&mut linker, |state| &mut state.reader)?;
+        wit::validator::ordergate::checkout::view::add_to_linker::<HostState, HasSelf<OrderReader>>(
+            &mut linker,
+            |state| &mut state.reader,
+        )?;
         let disk = match &config.cache_dir {
             Some(dir) => Some(ArtifactCache::open(dir, &engine)?),
             None => None,
@@ -221,55 +229,131 @@ impl Sandbox {
         &self.config
     }
 
-    /// Compiles (or loads from cache), checks and pre-instantiates a component as a
-    /// plugin of `kind`.
-    pub fn compile(&self, kind: PluginKind, bytes: &[u8]) -> Result<CompiledPlugin, CompileError> {
+    /// Prepares a component as a plugin of `kind` with its configuration (JSON text):
+    /// compiles it (or loads it from cache), checks its imports and its world, runs its
+    /// `init(config)` under `limits`, and pre-instantiates the state `init` left, which
+    /// every call then starts from.
+    ///
+    /// `init` answering `err` is [`CompileError::InitFailed`] with the plugin's message;
+    /// `init` trapping or running out of its limits is [`CompileError::InitFaulted`].
+    pub fn prepare(
+        &self,
+        kind: PluginKind,
+        bytes: &[u8],
+        config: &str,
+        limits: &Limits,
+    ) -> Result<CompiledPlugin, CompileError> {
         let start = Instant::now();
         check_header(bytes)?;
         let hash = content_hash(bytes);
-        let (component, source) = self.component(bytes, &hash)?;
-        check_imports(&self.engine, &component)?;
-        let instance_pre =
-            self.linker
-                .instantiate_pre(&component)
-                .map_err(|reason| CompileError::WrongWorld {
-                    world: kind.world(),
-                    reason,
-                })?;
-        let pre = match kind {
-            PluginKind::Validation => {
-                KindPre::Validation(wit::validator::ValidatorPre::new(instance_pre).map_err(
-                    |reason| CompileError::WrongWorld {
-                        world: kind.world(),
-                        reason,
-                    },
-                )?)
-            }
-            PluginKind::Hook => {
-                KindPre::Hook(wit::hook::HookPre::new(instance_pre).map_err(|reason| {
-                    CompileError::WrongWorld {
-                        world: kind.world(),
-                        reason,
-                    }
-                })?)
+        let (cx, instrumented) = match snapshot::instrument(bytes) {
+            Ok(instrumented) => instrumented,
+            // Wizer refuses what does not validate and what it cannot rewrite. A broken
+            // upload, a forbidden import or a wrong world says more than "cannot be
+            // pre-initialized", so those are looked for first.
+            Err(err) => {
+                let (component, _) = self.component(bytes)?;
+                self.check(kind, &component)?;
+                return Err(CompileError::Snapshot(err));
             }
         };
+        let (component, _) = self.component(&instrumented)?;
+        // The instrumented component has the plugin's imports and exports (and one export
+        // more): checked before anything of the plugin runs.
+        let instance_pre = self.check(kind, &component)?;
+
+        let run = self.run(
+            limits,
+            OrderReader::default(),
+            |store| instance_pre.instantiate(store),
+            |instance, store| {
+                let init = instance
+                    .get_typed_func::<(&str,), (Result<(), String>,)>(&mut *store, "init")?;
+                if let Err(message) = init.call(&mut *store, (config,))?.0 {
+                    return Ok(Initialized::Refused(message));
+                }
+                // Reading the state back is the host's work, not the plugin's: it must not
+                // be charged to (or stopped by) the plugin's budget.
+                let fuel_left = store.get_fuel().ok();
+                if fuel_left.is_some() {
+                    store.set_fuel(u64::MAX)?;
+                }
+                store.set_epoch_deadline(NO_DEADLINE);
+                let taken = snapshot::take(&cx, store, *instance);
+                if let Some(left) = fuel_left {
+                    store.set_fuel(left)?;
+                }
+                Ok(match taken {
+                    Ok(bytes) => Initialized::Snapshot(bytes),
+                    Err(err) => Initialized::Unreadable(err),
+                })
+            },
+            // Only the refusal's message is the plugin's answer; the snapshot is the host's.
+            |initialized| match initialized {
+                Initialized::Refused(message) => message.len(),
+                Initialized::Snapshot(_) | Initialized::Unreadable(_) => 0,
+            },
+        );
+        let initialized = match run.outcome {
+            Err(fault) => return Err(CompileError::InitFaulted { fault }),
+            Ok(Initialized::Refused(message)) => return Err(CompileError::InitFailed { message }),
+            Ok(Initialized::Unreadable(err)) => return Err(CompileError::Snapshot(err)),
+            Ok(Initialized::Snapshot(bytes)) => bytes,
+        };
+
+        let (component, source) = self.component(&initialized)?;
+        let instance_pre = self.check(kind, &component)?;
         Ok(CompiledPlugin {
             kind,
             content_hash: hash,
             size_bytes: bytes.len(),
             source,
             load_time: start.elapsed(),
-            pre,
+            init_fuel: run.fuel_consumed,
+            pre: KindPre::new(kind, instance_pre)?,
         })
     }
 
-    fn component(
+    /// Refuses a component that imports what the host does not offer or does not
+    /// implement the world of `kind`; pre-instantiates it otherwise.
+    fn check(
         &self,
-        bytes: &[u8],
-        hash: &str,
-    ) -> Result<(Component, ArtifactSource), CompileError> {
-        if let Some(component) = self.memory.lock().expect("cache lock").get(hash) {
+        kind: PluginKind,
+        component: &Component,
+    ) -> Result<InstancePre<HostState>, CompileError> {
+        check_imports(&self.engine, component)?;
+        // The export that names the world first: "no `validate`" says what is wrong with
+        // a component of another world, where "no `init`" would not.
+        let entry = kind.entry_point();
+        if component.get_export_index(None, entry).is_none() {
+            return Err(CompileError::WrongWorld {
+                world: kind.world(),
+                reason: wasmtime::format_err!("no export `{entry}` found"),
+            });
+        }
+        let instance_pre =
+            self.linker
+                .instantiate_pre(component)
+                .map_err(|reason| CompileError::WrongWorld {
+                    world: kind.world(),
+                    reason,
+                })?;
+        KindPre::new(kind, instance_pre.clone())?;
+        Ok(instance_pre)
+    }
+
+    /// Compiles `bytes`, or loads what an earlier compile of the same bytes left in memory
+    /// or on disk.
+    fn component(&self, bytes: &[u8]) -> Result<(Component, ArtifactSource), CompileError> {
+        let hash = &content_hash(bytes);
+        // The map stays consistent whatever a panicking holder did: one insert or none.
+        let cached = self
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hash)
+            .cloned();
+        if let Some(component) = cached {
             return Ok((component.clone(), ArtifactSource::MemoryCache));
         }
         let (component, source) = match self.disk.as_ref().and_then(|d| d.load(&self.engine, hash))
@@ -290,7 +374,7 @@ impl Sandbox {
         };
         self.memory
             .lock()
-            .expect("cache lock")
+            .unwrap_or_else(|p| p.into_inner())
             .insert(hash.to_owned(), component.clone());
         Ok((component, source))
     }
@@ -298,81 +382,63 @@ impl Sandbox {
     /// Runs a validation plugin on a fresh instance.
     ///
     /// The outcome is `Ok(Ok(()))` when the plugin accepts, `Ok(Err(violations))` when it
-    /// refuses, and `Err(fault)` when it could not answer within its limits.
+    /// refuses (each attributed to `ctx.plugin_id`), and `Err(fault)` when it could not
+    /// answer within its limits or answered a violation whose path is not a JSON Pointer
+    /// ([`Fault::InvalidOutput`]).
     pub fn validate(
         &self,
         plugin: &CompiledPlugin,
         limits: &Limits,
-        ctx: &wit::Context,
+        ctx: &CallContext<'_>,
         order: &Arc<OrderView>,
-        change: &wit::Change,
-    ) -> Run<Result<(), Vec<wit::Violation>>> {
+        change: &ChangeSummary<'_>,
+    ) -> Run<Result<(), Vec<Violation>>> {
         let KindPre::Validation(pre) = &plugin.pre else {
             return Run::refused(wrong_kind(plugin.kind, PluginKind::Validation));
         };
-        self.run(
+        let (wit_ctx, wit_change) = (ctx.to_wit(), change.to_wit());
+        let run = self.run(
             limits,
-            order,
+            OrderReader::new(Arc::clone(order)),
             |store| pre.instantiate(store),
-            |instance, store| instance.call_validate(store, ctx, OrderReader::handle(), change),
-            |verdict| match verdict {
-                Ok(()) => 0,
-                Err(violations) => violations
-                    .iter()
-                    .map(|v| 64 + v.path.len() + v.code.len() + v.message.len())
-                    .sum(),
+            |instance, store| {
+                instance.call_validate(store, &wit_ctx, OrderReader::handle(), &wit_change)
             },
-        )
+            call::violation_bytes,
+        );
+        run.and_then(|answer| match answer {
+            Ok(()) => Ok(Ok(())),
+            Err(found) => call::violations(ctx.plugin_id, found).map(Err),
+        })
     }
 
     /// Runs a hook plugin on a fresh instance.
     ///
-    /// The outcome is `Ok(Ok(outcome))` with the hook's patch and triggers,
-    /// `Ok(Err(message))` when the hook reports a failure itself, and `Err(fault)` when it
-    /// could not answer within its limits.
+    /// The outcome is `Ok(Ok(answer))` with the hook's patch and triggers (each checked on
+    /// its own), `Ok(Err(message))` when the hook reports a failure itself, and
+    /// `Err(fault)` when it could not answer within its limits.
     pub fn hook(
         &self,
         plugin: &CompiledPlugin,
         limits: &Limits,
-        ctx: &wit::Context,
+        ctx: &CallContext<'_>,
         order: &Arc<OrderView>,
-        change: &wit::Change,
-    ) -> Run<Result<wit::Outcome, String>> {
+        change: &ChangeSummary<'_>,
+    ) -> Run<Result<HookAnswer, String>> {
         let KindPre::Hook(pre) = &plugin.pre else {
             return Run::refused(wrong_kind(plugin.kind, PluginKind::Hook));
         };
-        self.run(
+        let (wit_ctx, wit_change) = (ctx.to_wit(), change.to_wit());
+        let run = self.run(
             limits,
-            order,
+            OrderReader::new(Arc::clone(order)),
             |store| pre.instantiate(store),
-            |instance, store| instance.call_handle(store, ctx, OrderReader::handle(), change),
-            |answer| match answer {
-                Err(message) => message.len(),
-                Ok(outcome) => {
-                    let ops: usize = outcome
-                        .operations
-                        .iter()
-                        .map(|op| {
-                            64 + op.path.len()
-                                + op.from.as_ref().map_or(0, String::len)
-                                + op.value.as_ref().map_or(0, String::len)
-                        })
-                        .sum();
-                    let triggers: usize = outcome
-                        .triggers
-                        .iter()
-                        .map(|t| {
-                            64 + t.reference.len()
-                                + t.scope.len()
-                                + t.schema.len()
-                                + t.description.as_ref().map_or(0, String::len)
-                                + t.invoke.as_ref().map_or(0, String::len)
-                        })
-                        .sum();
-                    ops + triggers
-                }
+            |instance, store| {
+                instance.call_handle(store, &wit_ctx, OrderReader::handle(), &wit_change)
             },
-        )
+            call::outcome_bytes,
+        );
+        run.and_then(|answer| Ok(answer.map(call::hook_answer)))
     }
 
     /// Instantiates, calls and accounts for one invocation. Every way a plugin can fail
@@ -381,7 +447,7 @@ impl Sandbox {
     fn run<I, T>(
         &self,
         limits: &Limits,
-        order: &Arc<OrderView>,
+        reader: OrderReader,
         instantiate: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<I>,
         call: impl FnOnce(&I, &mut Store<HostState>) -> wasmtime::Result<T>,
         result_bytes: impl FnOnce(&T) -> usize,
@@ -392,17 +458,18 @@ impl Sandbox {
             HostState {
                 limiter: StoreLimiter::new(limits),
                 log: PluginLog::default(),
-                reader: OrderReader::new(order.clone()),
+                log_ceilings: self.config.log,
+                reader,
             },
         );
         store.limiter(|state| &mut state.limiter);
+        let mut fuel_set = false;
         if self.config.fuel {
-            store
-                .set_fuel(limits.fuel)
-                .expect("fuel is enabled on this engine");
+            // Fails only on an engine without fuel, which `self.config.fuel` rules out;
+            // should it fail anyway, the run goes unmetered but still has its deadline.
+            fuel_set = store.set_fuel(limits.fuel).is_ok();
         }
         store.set_epoch_deadline(epoch::ticks(limits.deadline, self.config.epoch_tick));
-
         let outcome = match instantiate(&mut store) {
             Err(err) => Err((Fault::from_instantiate_error(&err), start.elapsed())),
             Ok(instance) => {
@@ -422,8 +489,8 @@ impl Sandbox {
         };
         let duration = start.elapsed();
         let fuel_consumed = match store.get_fuel() {
-            Ok(left) => limits.fuel - left,
-            Err(_) => 0,
+            Ok(left) if fuel_set => limits.fuel.saturating_sub(left),
+            _ => 0,
         };
         let state = store.into_data();
         let (outcome, instantiate_time) = match outcome {
@@ -445,39 +512,4 @@ fn wrong_kind(actual: PluginKind, wanted: PluginKind) -> Fault {
     Fault::Unavailable {
         message: format!("a {actual:?} plugin cannot be run as a {wanted:?} plugin"),
     }
-}
-
-/// Tells a component from a core module or garbage before handing bytes to the compiler,
-/// so the error says what to do.
-fn check_header(bytes: &[u8]) -> Result<(), CompileError> {
-    const MAGIC: &[u8] = b"\0asm";
-    // Layer 0 is a core module (version 1); layer 1 is a component.
-    const CORE_MODULE: &[u8] = &[1, 0, 0, 0];
-    if bytes.len() < 8 || &bytes[..4] != MAGIC {
-        return Err(CompileError::NotWasm);
-    }
-    if &bytes[4..8] == CORE_MODULE {
-        return Err(CompileError::CoreModule);
-    }
-    Ok(())
-}
-
-fn check_imports(engine: &Engine, component: &Component) -> Result<(), CompileError> {
-    for (name, item) in component.component_type().imports(engine) {
-        // A world's `use view.{order}` becomes a top-level import of the type `order`: a
-        // name for a type grants nothing, so only instances and functions are checked.
-        if matches!(item.ty, ComponentItem::Type(_) | ComponentItem::Resource(_)) {
-            continue;
-        }
-        let allowed = name
-            .strip_prefix(ALLOWED_IMPORT_PREFIX)
-            .and_then(|rest| rest.split('@').next())
-            .is_some_and(|interface| ALLOWED_INTERFACES.contains(&interface));
-        if !allowed {
-            return Err(CompileError::ForbiddenImport {
-                import: name.to_owned(),
-            });
-        }
-    }
-    Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use wasmtime::Trap;
 
+use super::LogCeilings;
 use super::limits::{MemoryLimitExceeded, TableLimitExceeded};
 
 /// Why a plugin invocation did not produce a usable answer.
@@ -141,8 +142,6 @@ pub struct LogLine {
     pub message: String,
 }
 
-/// At most this many lines are kept per invocation; the rest are counted, not stored.
-pub const MAX_LOG_LINES: usize = 100;
 /// Longer log lines are cut to this many bytes.
 pub const MAX_LOG_LINE_BYTES: usize = 1024;
 
@@ -152,22 +151,25 @@ pub const MAX_LOG_LINE_BYTES: usize = 1024;
 pub struct PluginLog {
     /// The kept lines, in order.
     pub lines: Vec<LogLine>,
-    /// Lines dropped because [`MAX_LOG_LINES`] were already kept.
+    /// Lines dropped because the run's [log ceilings](super::SandboxConfig::log) were
+    /// reached.
     pub dropped: usize,
 }
 
 impl PluginLog {
-    pub(crate) fn push(&mut self, level: LogLevel, mut message: String) {
-        if self.lines.len() >= MAX_LOG_LINES {
-            self.dropped += 1;
-            return;
-        }
+    pub(crate) fn push(&mut self, level: LogLevel, mut message: String, ceilings: &LogCeilings) {
         if message.len() > MAX_LOG_LINE_BYTES {
             let mut cut = MAX_LOG_LINE_BYTES;
             while !message.is_char_boundary(cut) {
                 cut -= 1;
             }
             message.truncate(cut);
+        }
+        // At most `ceilings.lines` lines, so summing them is cheap.
+        let kept: usize = self.lines.iter().map(|l| l.message.len()).sum();
+        if self.lines.len() >= ceilings.lines || kept + message.len() > ceilings.bytes {
+            self.dropped += 1;
+            return;
         }
         self.lines.push(LogLine { level, message });
     }
@@ -183,17 +185,30 @@ pub struct Run<T> {
     pub fuel_consumed: u64,
     /// The largest linear memory the plugin had, in bytes.
     pub memory_peak: usize,
-    /// Time to create the fresh instance.
-    #[serde(with = "micros")]
+    /// Time to create the fresh instance; serialized as `instantiateUs`, in microseconds.
+    #[serde(rename = "instantiateUs", with = "micros")]
     pub instantiate_time: Duration,
-    /// Total time, instantiation included.
-    #[serde(with = "micros")]
+    /// Total time, instantiation included; serialized as `durationUs`, in microseconds.
+    #[serde(rename = "durationUs", with = "micros")]
     pub duration: Duration,
     /// What the plugin logged.
     pub log: PluginLog,
 }
 
 impl<T> Run<T> {
+    /// The same run with its answer checked or converted by `f`: an answer `f` refuses
+    /// becomes that fault, with the run's costs kept.
+    pub(crate) fn and_then<U>(self, f: impl FnOnce(T) -> Result<U, Fault>) -> Run<U> {
+        Run {
+            outcome: self.outcome.and_then(f),
+            fuel_consumed: self.fuel_consumed,
+            memory_peak: self.memory_peak,
+            instantiate_time: self.instantiate_time,
+            duration: self.duration,
+            log: self.log,
+        }
+    }
+
     /// A run that never started.
     pub(crate) fn refused(fault: Fault) -> Self {
         Self {
@@ -207,11 +222,47 @@ impl<T> Run<T> {
     }
 }
 
-/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read in.
+/// Serializes a [`Duration`] as fractional microseconds, the unit plugin costs are read
+/// in. Fields using it say so in their serialized name (`…Us`).
 pub(crate) mod micros {
     use std::time::Duration;
 
     pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_f64(d.as_secs_f64() * 1e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_keeps_lines_and_bytes_up_to_its_ceilings_and_counts_the_rest() {
+        let ceilings = LogCeilings {
+            lines: 3,
+            bytes: 10,
+        };
+        let mut log = PluginLog::default();
+        for message in ["four", "five5", "x", "y", "z"] {
+            log.push(LogLevel::Info, message.to_owned(), &ceilings);
+        }
+        let kept: Vec<&str> = log.lines.iter().map(|l| l.message.as_str()).collect();
+        // `four` + `five5` is 9 bytes: `x` fits (10), then the line ceiling (3) is reached.
+        assert_eq!(kept, ["four", "five5", "x"]);
+        assert_eq!(log.dropped, 2);
+    }
+
+    #[test]
+    fn durations_serialize_in_microseconds_under_names_that_say_so() {
+        let run = Run::<()>::refused(Fault::Timeout);
+        let run = Run {
+            instantiate_time: Duration::from_micros(6),
+            duration: Duration::from_micros(1500),
+            ..run
+        };
+        let json = serde_json::to_value(&run).unwrap();
+        assert_eq!(json["instantiateUs"], 6.0);
+        assert_eq!(json["durationUs"], 1500.0);
+        assert!(json.get("instantiateTime").is_none() && json.get("duration").is_none());
     }
 }

@@ -9,107 +9,6 @@ use std::collections::VecDeque;
 
 use super::validator::ordergate::checkout::types as w;
 use crate::model as m;
-use crate::sandbox::Fault;
-use crate::violation::Violation;
-
-/// The WIT context a plugin is called with.
-pub fn context(
-    merchant: &str,
-    channel: &str,
-    plugin_id: &str,
-    adapter_id: Option<&str>,
-    acting_adapter_id: Option<&str>,
-    configuration: &str,
-) -> w::Context {
-    w::Context {
-        merchant: merchant.to_owned(),
-        channel: channel.to_owned(),
-        plugin_id: plugin_id.to_owned(),
-        adapter_id: adapter_id.map(str::to_owned),
-        acting_adapter_id: acting_adapter_id.map(str::to_owned),
-        configuration: configuration.to_owned(),
-    }
-}
-
-/// The WIT description of what a change touched.
-pub fn change(
-    touched: &[String],
-    from: Option<m::OrderStatus>,
-    to: Option<m::OrderStatus>,
-) -> w::Change {
-    w::Change {
-        touched: touched.to_vec(),
-        from_status: from.map(status),
-        to_status: to.map(status),
-    }
-}
-
-/// A hook's operations as JSON Patch operations. The first one that is not a valid RFC
-/// 6902 operation (a value that is not JSON text, a missing `from`, a bad pointer) makes
-/// the whole patch invalid.
-pub fn patch_operations(
-    ops: &[super::Operation],
-) -> Result<Vec<json_patch::PatchOperation>, String> {
-    ops.iter()
-        .enumerate()
-        .map(|(i, op)| {
-            let mut json = serde_json::Map::new();
-            let kind = match op.op {
-                super::OpKind::Add => "add",
-                super::OpKind::Remove => "remove",
-                super::OpKind::Replace => "replace",
-                super::OpKind::Move => "move",
-                super::OpKind::Copy => "copy",
-                super::OpKind::Test => "test",
-            };
-            json.insert("op".into(), kind.into());
-            json.insert("path".into(), op.path.clone().into());
-            if let Some(from) = &op.from {
-                json.insert("from".into(), from.clone().into());
-            }
-            if let Some(value) = &op.value {
-                let value: serde_json::Value = serde_json::from_str(value).map_err(|e| {
-                    format!("operation {i} ({kind} {}): value is not JSON: {e}", op.path)
-                })?;
-                json.insert("value".into(), value);
-            }
-            serde_json::from_value(json.into())
-                .map_err(|e| format!("operation {i} ({kind} {}): {e}", op.path))
-        })
-        .collect()
-}
-
-/// A hook's trigger as the notification it asks the host to evaluate.
-pub fn trigger_notification(t: &super::Trigger) -> Result<m::Notification, String> {
-    let schema = serde_json::from_str(&t.schema).map_err(|e| format!("schema is not JSON: {e}"))?;
-    Ok(m::Notification {
-        id: None,
-        adapter_id: t.adapter_id.clone(),
-        reference: Some(t.reference.clone()),
-        description: t.description.clone(),
-        scope: Some(t.scope.clone()),
-        schema: Some(schema),
-        invoke: t.invoke.clone(),
-        version: None,
-        delay: t.delay,
-    })
-}
-
-/// A plugin's violation, checked against the contract (its path must be a JSON Pointer)
-/// and attributed to the plugin.
-pub fn violation_from_wit(plugin: &str, v: w::Violation) -> Result<Violation, Fault> {
-    if jsonptr::Pointer::parse(&v.path).is_err() {
-        return Err(Fault::InvalidOutput {
-            reason: format!("violation path `{}` is not a JSON Pointer", v.path),
-        });
-    }
-    Ok(Violation {
-        plugin: plugin.to_owned(),
-        path: v.path,
-        code: v.code,
-        message: v.message,
-    })
-}
 
 pub(super) fn json(attributes: &Option<m::Attributes>) -> Option<String> {
     attributes
@@ -392,7 +291,7 @@ macro_rules! same_variants {
     };
 }
 
-same_variants!(pub(super) status: OrderStatus => OrderStatus {
+same_variants!(pub(crate) status: OrderStatus => OrderStatus {
     Checkout, Processing, Accepted, Completed, Declined, Removed
 });
 same_variants!(customer_type: CustomerType => CustomerType { Person, Organization });

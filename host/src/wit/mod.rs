@@ -1,17 +1,22 @@
-//! Host bindings of the `ordergate:checkout` WIT package, the conversions between the
-//! order model and the WIT types, and the [`OrderView`] plugins read the order through.
+//! Host bindings of the `ordergate:checkout` WIT package, the conversions from the order
+//! model to the WIT types, and the [`OrderView`] plugins read the order through.
+//!
+//! Internal to the crate: the sandbox's API speaks the host's own types and converts at
+//! its edge, so nothing generated is part of the public API.
 
 mod convert;
 mod view;
 
-pub use convert::{change, context, patch_operations, trigger_notification, violation_from_wit};
-pub use view::{OrderReader, OrderView};
+pub(crate) use convert::status;
+pub(crate) use view::OrderReader;
+pub use view::OrderView;
 
 /// Bindings of the `validator` world (and of the interfaces it uses).
-#[allow(missing_docs)]
-pub mod validator {
+pub(crate) mod validator {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        // `wit` is a link to the workspace's one WIT package, inside the crate so that
+        // `cargo package` ships it.
+        path: "wit",
         world: "validator",
         // Reading the order fails only if the host serves no order: a trap, not a value.
         imports: { "ordergate:checkout/view": trappable },
@@ -20,10 +25,9 @@ pub mod validator {
 }
 
 /// Bindings of the `hook` world; its order types are the validator world's.
-#[allow(missing_docs)]
-pub mod hook {
+pub(crate) mod hook {
     wasmtime::component::bindgen!({
-        path: "../wit",
+        path: "wit",
         world: "hook",
         with: {
             "ordergate:checkout/types": super::validator::ordergate::checkout::types,
@@ -31,9 +35,9 @@ pub mod hook {
             "ordergate:checkout/log": super::validator::ordergate::checkout::log,
         },
     });
+
+    // `Operation` is in scope already: the world `use`s it.
+    pub(crate) use self::ordergate::checkout::patch::OpKind;
 }
 
-pub use hook::ordergate::checkout::patch::{OpKind, Operation};
-pub use hook::{Outcome, Trigger};
-pub use validator::ordergate::checkout::log;
-pub use validator::ordergate::checkout::types::{Change, Context, OrderStatus, Violation};
+pub(crate) use validator::ordergate::checkout::{log, types};

@@ -13,23 +13,32 @@ use serde_json::{Value, json};
 /// A host whose clock starts at 2026-01-01T00:00:00Z and ticks a second per reading,
 /// and whose ids are `o_1`, `p_2`, …
 pub fn host() -> Host {
-    host_with(test_sandbox())
+    host_with(SandboxConfig::default())
 }
 
-/// The sandbox settings of the tests' hosts.
+/// The sandbox settings of the tests' hosts: the defaults, made a tests' host by
+/// [`tests_config`].
 pub fn test_sandbox() -> SandboxConfig {
-    SandboxConfig::default()
+    tests_config(SandboxConfig::default())
 }
 
+/// [`host`] with `config`, made a tests' host by [`tests_config`].
 pub fn host_with(config: SandboxConfig) -> Host {
     Host::builder()
-        .sandbox(config)
+        .sandbox(tests_config(config))
         .clock(Arc::new(SteppingClock::new(
             UNIX_EPOCH + Duration::from_secs(1_767_225_600),
         )))
         .ids(Arc::new(SequentialIds::default()))
         .build()
         .expect("host starts")
+}
+
+/// `config` with its deadline ceiling raised to the 10 s the tests' manifests ask for (see
+/// [`manifest`]).
+pub fn tests_config(mut config: SandboxConfig) -> SandboxConfig {
+    config.ceilings.deadline = config.ceilings.deadline.max(Duration::from_secs(10));
+    config
 }
 
 pub fn scope() -> Scope {

@@ -37,7 +37,7 @@ use serde_json::json;
 
 /// The configuration: which misbehaviour to perform.
 #[derive(Deserialize)]
-struct Config {
+pub struct Config {
     behaviour: String,
 }
 
@@ -45,8 +45,14 @@ struct Config {
 pub struct HostileHook;
 
 impl Hook for HostileHook {
-    fn handle(ctx: Context, order: &Order, _change: Change) -> Result<Outcome, String> {
-        let config: Config = ctx.config().map_err(|e| e.to_string())?;
+    type Config = Config;
+
+    fn handle(
+        config: &Config,
+        ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<Outcome, String> {
         let outcome = match config.behaviour.as_str() {
             "bad-pointer" => Outcome::patch(vec![Operation::replace("cart/total", &1)]),
             "read-only" => Outcome::patch(vec![Operation::replace("/id", &"o_stolen")]),

@@ -6,6 +6,11 @@
 //! `bad-pointer`; anything else is refused with `invalid-configuration`. With `when`, the
 //! plugin misbehaves only on orders whose cart reference equals it and accepts the rest,
 //! so tests can show that the same plugin serves the next order after a fault.
+//!
+//! Some behaviours are about `init`, which runs at install: `init-loop` spins forever,
+//! `init-trap` panics, `init-fail` refuses its configuration with its own message, and
+//! `init-heavy` spends a million loop iterations in `init`, then accepts every order (the
+//! calls must not pay for that work again).
 
 use std::hint::black_box;
 
@@ -14,7 +19,7 @@ use serde::Deserialize;
 
 /// The configuration: which misbehaviour to perform.
 #[derive(Deserialize)]
-struct Config {
+pub struct Config {
     behaviour: String,
     when: Option<String>,
 }
@@ -23,8 +28,33 @@ struct Config {
 pub struct Hostile;
 
 impl Validation for Hostile {
-    fn validate(ctx: Context, order: &Order, _change: Change) -> Result<(), Vec<Violation>> {
-        let config: Config = ctx.config().map_err(|e| vec![Violation::from(e)])?;
+    type Config = Config;
+
+    /// The SDK's parsing, then the misbehaviours that happen in `init`.
+    fn init(configuration: &str) -> Result<Config, String> {
+        let config: Config =
+            ordergate_guest::parse_config(configuration).map_err(|e| e.to_string())?;
+        match config.behaviour.as_str() {
+            "init-loop" => spin(),
+            "init-trap" => panic!("hostile init panicked"),
+            "init-fail" => Err("hostile init refused its configuration".to_owned()),
+            "init-heavy" => {
+                let mut counter = 0u64;
+                for _ in 0..1_000_000 {
+                    counter = black_box(counter.wrapping_add(1));
+                }
+                Ok(config)
+            }
+            _ => Ok(config),
+        }
+    }
+
+    fn validate(
+        config: &Config,
+        ctx: Context,
+        order: &Order,
+        _change: Change,
+    ) -> Result<(), Vec<Violation>> {
         // The cart is read only for `when`, so the other behaviours cost no read of the order.
         if let Some(when) = &config.when {
             let reference = order.cart().and_then(|cart| cart.reference);
@@ -33,7 +63,7 @@ impl Validation for Hostile {
             }
         }
         match config.behaviour.as_str() {
-            "accept" => Ok(()),
+            "accept" | "init-heavy" => Ok(()),
             "reject" => Err(vec![Violation::new(
                 "/cart",
                 "hostile",
