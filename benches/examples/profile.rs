@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ordergate::model::OrderStatus;
-use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
+use ordergate::{CallContext, ChangeSummary, OrderView};
 use ordergate::{PluginKind, SandboxConfig};
 use ordergate_benches::*;
 use serde_json::json;

@@ -18,9 +18,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ordergate::InstalledPlugin;
 use ordergate::model::{self, Cart, NewOrder, Notification, Order};
 use ordergate::mutation::Mutation;
-use ordergate::registry::InstalledPlugin;
 use ordergate::{Committed, Host, MutationError, PluginKind, PluginManifest, SandboxConfig, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -4,30 +4,33 @@
 //! through merchant-supplied WebAssembly components, run in-process in a wasmtime
 //! sandbox, instead of HTTP callbacks to adapters.
 //!
-//! The pipeline, one module per stage:
-//! - [`model`]: the order model of the Norce Checkout API, as serde types;
-//! - [`mutation`]: the spec's operations (create order, set state, cart, addresses,
-//!   payments, shippings) applied to a candidate order, with the state and lock rules;
-//! - [`checks`]: built-in checks (ISO codes, non-negative amounts);
-//! - [`sandbox`]: wasmtime, compiled-plugin caching, `init` snapshots, limits and
-//!   faults, with the WIT bindings plugins are typed against kept inside;
-//! - [`registry`]: installed plugins per merchant and channel;
-//! - [`pipeline`]: a mutation through checks and validations to a commit, then the hooks
-//!   it concerns, in a bounded cascade;
-//! - [`patch`]: the JSON Patch hooks answer with, applied atomically with read-only paths;
-//! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and events;
-//! - [`events`]: the notification event log;
-//! - [`store`]: orders and events (committed together, with optimistic concurrency),
-//!   plugin versions and adapter configurations, behind traits a database can implement;
-//! - [`Trace`]: what ran, what it decided and what it cost;
-//! - [`time`]: times on the wire (RFC 3339 with microseconds).
+//! The public surface is what an embedder touches, re-exported here, plus a few
+//! namespaces of data types and standalone engines:
+//! - [`Host`] (built with [`HostBuilder`]) takes [`Mutation`]s from a [`Scope`] and
+//!   answers [`Committed`] (with its [`Trace`]) or a [`MutationError`];
+//! - [`Registry`] installs, replaces, rolls back and removes [`PluginManifest`]s with
+//!   their components, checked against the [`SandboxConfig`]'s [`Limits`] and ceilings;
+//! - [`Budgets`] and [`model::OrderLimits`] bound what one mutation may make the host do;
+//! - [`model`]: the order model of the Norce Checkout API, its bounds and its shape;
+//! - [`mutation`]: the spec's operations applied to a candidate order, with the state and
+//!   lock rules;
+//! - [`store`]: the storage traits (orders with versions, events, plugin versions, adapter
+//!   configurations) a database implements, and [`store::MemoryStore`];
+//! - [`events`]: the notification event model, the event log with claims and leases, and
+//!   the delivery [`events::RetryPolicy`];
+//! - [`patch`]: RFC 6902 JSON Patch, and order patches under the read-only rules;
+//! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and invoke
+//!   templates;
+//! - [`clock`] and [`time`]: where time and ids come from, and times on the wire.
+//!
+//! The README's ARCHITECTURE section follows one mutation through the private modules
+//! (pipeline, sandbox, registry, checks).
 //!
 //! ## Embedding
 //!
 //! ```no_run
-//! use ordergate::{Host, PluginKind, PluginManifest, Scope};
+//! use ordergate::{Host, Mutation, PluginKind, PluginManifest, Scope};
 //! use ordergate::model::{self, NewOrder};
-//! use ordergate::mutation::Mutation;
 //!
 //! # fn main() -> anyhow::Result<()> {
 //! let host = Host::builder().build()?;
@@ -57,7 +60,7 @@
 //! # }
 //! ```
 
-pub mod checks;
+mod checks;
 pub mod clock;
 pub mod events;
 mod host;
@@ -66,18 +69,27 @@ pub mod mutation;
 pub mod notify;
 pub mod patch;
 mod pipeline;
-pub mod registry;
-pub mod sandbox;
+mod registry;
+mod sandbox;
 pub mod store;
 pub mod time;
-pub mod violation;
+mod violation;
 mod wit;
 
+pub use checks::check_order as builtin_checks;
 pub use host::{Host, HostBuilder};
+pub use mutation::Mutation;
 pub use pipeline::{
     Budget, Budgets, Committed, FiredNotification, MAX_ATTEMPTS, MutationError, PluginTrace, Scope,
     Trace, TraceError, Verdict,
 };
-pub use registry::{OnFault, PluginManifest, RegistryError, Tenant};
-pub use sandbox::{Fault, Limits, PluginKind, SandboxConfig};
-pub use violation::Violation;
+pub use registry::{
+    InstallReport, InstalledPlugin, OnFault, PluginManifest, Registry, RegistryError, TenantPlugins,
+};
+pub use sandbox::{
+    ArtifactSource, CallContext, ChangeSummary, CompileError, CompiledPlugin, Fault, HookAnswer,
+    LimitError, Limits, LimitsOverride, LogCeilings, LogLevel, LogLine, MAX_LOG_LINE_BYTES,
+    OrderView, PluginKind, PluginLog, Run, Sandbox, SandboxConfig,
+};
+pub use store::Tenant;
+pub use violation::{BUILTIN, Violation};

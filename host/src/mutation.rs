@@ -2,7 +2,7 @@
 //!
 //! [`Mutation::apply`] works on a clone of the current order and enforces the order's state
 //! rules (allowed transitions, the editing lock, required consents). The built-in value checks
-//! ([`crate::checks`]) and plugins then judge the candidate it returns.
+//! ([`crate::builtin_checks`]) and plugins then judge the candidate it returns.
 
 use std::sync::Arc;
 

@@ -3,9 +3,9 @@
 mod common;
 
 use common::*;
+use ordergate::ArtifactSource;
 use ordergate::Verdict;
 use ordergate::mutation::Mutation;
-use ordergate::sandbox::ArtifactSource;
 use ordergate::{MutationError, Violation};
 use ordergate_test_support as plugins;
 use serde_json::json;

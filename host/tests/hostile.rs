@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use ordergate::mutation::Mutation;
-use ordergate::sandbox::{LimitsOverride, LogLevel, LogLine};
 use ordergate::{Committed, Fault, MutationError, OnFault, SandboxConfig};
+use ordergate::{LimitsOverride, LogLevel, LogLine};
 use ordergate::{PluginTrace, Verdict};
 use ordergate_test_support as plugins;
 use serde_json::json;

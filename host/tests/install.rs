@@ -3,8 +3,8 @@
 mod common;
 
 use common::*;
-use ordergate::registry::RegistryError;
-use ordergate::sandbox::{ArtifactSource, CompileError};
+use ordergate::RegistryError;
+use ordergate::{ArtifactSource, CompileError};
 use ordergate::{PluginKind, SandboxConfig};
 use ordergate_test_support as plugins;
 use serde_json::json;
@@ -13,7 +13,7 @@ fn install_bytes(
     host: &ordergate::Host,
     kind: PluginKind,
     bytes: &[u8],
-) -> Result<ordergate::registry::InstallReport, RegistryError> {
+) -> Result<ordergate::InstallReport, RegistryError> {
     install_configured(host, kind, bytes, json!({}))
 }
 
@@ -22,15 +22,13 @@ fn install_configured(
     kind: PluginKind,
     bytes: &[u8],
     config: serde_json::Value,
-) -> Result<ordergate::registry::InstallReport, RegistryError> {
+) -> Result<ordergate::InstallReport, RegistryError> {
     let mut m = manifest("p", &[], config);
     m.kind = kind;
     host.registry().install(&scope().tenant, m, bytes)
 }
 
-fn compile_error(
-    result: Result<ordergate::registry::InstallReport, RegistryError>,
-) -> CompileError {
+fn compile_error(result: Result<ordergate::InstallReport, RegistryError>) -> CompileError {
     match result {
         Err(RegistryError::Compile { id, reason }) => {
             assert_eq!(id, "p");
@@ -343,7 +341,7 @@ fn hostile_init(
     host: &ordergate::Host,
     behaviour: &str,
     limits: serde_json::Value,
-) -> Result<ordergate::registry::InstallReport, RegistryError> {
+) -> Result<ordergate::InstallReport, RegistryError> {
     let mut m = manifest("p", &[], json!({ "behaviour": behaviour }));
     m.limits = serde_json::from_value(limits).unwrap();
     m.limits.deadline_ms = m.limits.deadline_ms.or(Some(10_000));

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use ordergate::checks::check_order;
+use ordergate::Violation;
+use ordergate::builtin_checks as check_order;
 use ordergate::model::{
     Address, Cart, Consent, NewOrder, Notification, Order, OrderStatus, Payment, Shipping,
     StateUpdate, from_json,
 };
 use ordergate::mutation::{Applied, Mutation, create};
-use ordergate::violation::Violation;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};

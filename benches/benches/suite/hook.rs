@@ -7,10 +7,10 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::Criterion;
+use ordergate::InstalledPlugin;
 use ordergate::model::{Order, OrderLimits, OrderStatus};
 use ordergate::patch::{PatchOperation, patch_order};
-use ordergate::registry::InstalledPlugin;
-use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
+use ordergate::{CallContext, ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind};
 use ordergate_benches::*;
 use serde_json::json;

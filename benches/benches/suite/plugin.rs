@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
+use ordergate::ArtifactSource;
 use ordergate::SandboxConfig;
 use ordergate::model::OrderStatus;
-use ordergate::sandbox::ArtifactSource;
-use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
+use ordergate::{CallContext, ChangeSummary, OrderView};
 use ordergate_benches::*;
 use serde_json::json;
 

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use ordergate::sandbox::ArtifactSource;
+use ordergate::ArtifactSource;
 use ordergate::{Host, SandboxConfig};
 use ordergate_benches::*;
 use serde_json::{Value, json};

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use criterion::{BenchmarkId, Criterion};
+use ordergate::InstalledPlugin;
 use ordergate::model::{Order, OrderStatus};
-use ordergate::registry::InstalledPlugin;
-use ordergate::sandbox::{CallContext, ChangeSummary, OrderView};
+use ordergate::{CallContext, ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind, SandboxConfig, Violation};
 use ordergate_benches::*;
 use serde_json::{Value, json};

@@ -15,7 +15,7 @@ pub const MAX_INVOKE_URL_BYTES: usize = 8192;
 /// the event (`error`), not a failure of the order change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeError {
-    /// The template is malformed (it should have passed [`check`]).
+    /// The template is malformed (it should have passed [`super::check`]).
     #[error("{0}")]
     Template(String),
     /// A placeholder has no usable value.

@@ -8,7 +8,7 @@ use super::{LimitError, Limits, LimitsOverride};
 /// Settings shared by every plugin of one host.
 ///
 /// ```
-/// use ordergate::sandbox::SandboxConfig;
+/// use ordergate::SandboxConfig;
 /// let config = SandboxConfig {
 ///     cache_dir: Some(std::env::temp_dir().join("ordergate-artifacts")),
 ///     ..SandboxConfig::default()
@@ -114,7 +114,7 @@ impl SandboxConfig {
     /// above [`Self::max_memory_bytes`], the pool slot). The registry calls it at install.
     ///
     /// ```
-    /// use ordergate::sandbox::{LimitsOverride, SandboxConfig};
+    /// use ordergate::{LimitsOverride, SandboxConfig};
     /// let config = SandboxConfig::default();
     /// let hour = LimitsOverride { deadline_ms: Some(3_600_000), ..LimitsOverride::default() };
     /// let err = config.resolve_limits(&hour).unwrap_err();
