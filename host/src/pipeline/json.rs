@@ -91,7 +91,13 @@ impl<'a> Jsons<'a> {
 }
 
 fn to_json(order: &Order) -> Value {
-    serde_json::to_value(order).expect("an order always serializes to JSON")
+    // An order within its bounds always serializes (string keys, and non-finite numbers
+    // become null); should that ever change, notifications see no value rather than the
+    // host panicking.
+    serde_json::to_value(order).unwrap_or_else(|err| {
+        tracing::error!(order = %order.id, error = %err, "an order did not serialize to JSON");
+        Value::Null
+    })
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ pub(crate) struct Ticker {
 }
 
 impl Ticker {
-    pub fn start(engine: &Engine, tick: Duration) -> Self {
+    pub fn start(engine: &Engine, tick: Duration) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         // A weak handle, so the thread never keeps an engine alive on its own.
         let weak = engine.weak();
@@ -32,12 +32,12 @@ impl Ticker {
                         }
                     }
                 })
-                .expect("spawn the epoch thread")
+                ?
         };
-        Self {
+        Ok(Self {
             stop,
             thread: Some(thread),
-        }
+        })
     }
 }
 

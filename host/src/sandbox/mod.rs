@@ -213,7 +213,7 @@ impl Sandbox {
             Some(dir) => Some(ArtifactCache::open(dir, &engine)?),
             None => None,
         };
-        let ticker = epoch::Ticker::start(&engine, config.epoch_tick);
+        let ticker = epoch::Ticker::start(&engine, config.epoch_tick)?;
         Ok(Self {
             engine,
             linker,
