@@ -31,6 +31,14 @@ fn rss() -> u64 {
     pages * 4096
 }
 
+/// The most this process has had resident so far, in bytes (`VmHWM`).
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib << 10
+}
+
 /// Another merchant on the same host, with a validation of its own: what an attack must
 /// not disturb.
 struct Bystander {
@@ -38,6 +46,8 @@ struct Bystander {
     order_id: String,
     latency: Duration,
     rss: u64,
+    /// How long the attack itself took, once [`Bystander::attack`] ran it.
+    attack: std::cell::Cell<Duration>,
 }
 
 impl Bystander {
@@ -54,10 +64,19 @@ impl Bystander {
             order_id,
             latency: Duration::ZERO,
             rss: 0,
+            attack: std::cell::Cell::new(Duration::ZERO),
         };
         bystander.latency = bystander.median_latency(host);
         bystander.rss = rss();
         bystander
+    }
+
+    /// Runs the attack, timing it.
+    fn attack<T>(&self, attack: impl FnOnce() -> T) -> T {
+        let started = Instant::now();
+        let result = attack();
+        self.attack.set(started.elapsed());
+        result
     }
 
     fn median_latency(&self, host: &Host) -> Duration {
@@ -85,6 +104,16 @@ impl Bystander {
             self.latency
         );
         let grown = rss().saturating_sub(self.rss);
+        let peak = peak_rss().saturating_sub(self.rss);
+        println!(
+            "{}: the attack took {:?}; the process grew by {} KiB (peak +{} KiB); the \
+             bystander's median mutation {:?} before, {latency:?} after",
+            std::thread::current().name().unwrap_or("attack"),
+            self.attack.get(),
+            grown >> 10,
+            peak >> 10,
+            self.latency
+        );
         assert!(
             grown < 64 << 20,
             "the process grew by {} MiB during the attack",
@@ -114,9 +143,9 @@ fn five_hooks_answering_every_change_stop_at_the_version_budget() {
     for id in ["h1", "h2", "h3", "h4", "h5"] {
         install_hook(&host, id, &["attributes"], json!({"behaviour": "counter"}));
     }
-    let started = Instant::now();
-    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
-    let took = started.elapsed();
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
 
     // 32 versions committed by hooks, then the 33rd patch is refused and nothing more runs.
     assert_eq!(created.version, 33);
@@ -142,7 +171,6 @@ fn five_hooks_answering_every_change_stop_at_the_version_budget() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.version, 33, "what committed stays committed");
-    println!("the breadth attack cost {took:?}");
     bystander.still_served(&host);
 }
 
@@ -152,7 +180,9 @@ fn a_hook_answering_with_100_triggers_has_none_evaluated() {
     let host = host();
     let bystander = Bystander::before_the_attack(&host);
     install_hook(&host, "noisy", &[], json!({"behaviour": "triggers:100"}));
-    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
     assert_eq!(
         created.trace.errors,
         vec![TraceError::TooManyTriggers {
@@ -171,7 +201,9 @@ fn one_mutation_compiles_at_most_16_new_schemas() {
     let host = host();
     let bystander = Bystander::before_the_attack(&host);
     install_hook(&host, "schemas", &[], json!({"behaviour": "triggers:30"}));
-    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
     assert_eq!(
         created.trace.errors,
         vec![TraceError::BudgetExceeded {
@@ -207,7 +239,9 @@ fn a_hook_cannot_raise_triggers_for_another_adapter() {
     manifest.adapter_id = Some("marketing".into());
     install(&host, plugins::HOSTILE_HOOK, manifest);
 
-    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
     assert_eq!(
         created.trace.errors,
         vec![TraceError::TriggerRefused {
@@ -352,6 +386,15 @@ fn a_hook_installed_after_the_order_was_created_runs_on_it() {
 /// Creates an order with one payment and a hook `attacker` doing `behaviour` on every
 /// later change; returns the order id and what the hook's run did on a cart change.
 fn attack_with(host: &Host, behaviour: &str) -> (String, Committed) {
+    attack_watched(host, behaviour, None)
+}
+
+/// [`attack_with`], timing the attack itself for `bystander`.
+fn attack_watched(
+    host: &Host,
+    behaviour: &str,
+    bystander: Option<&Bystander>,
+) -> (String, Committed) {
     let id = create_order(host, &scope(), &[1]);
     let payment = json!({"id": "p_1", "name": "card", "type": "default", "amount": 250.0,
         "currency": "SEK", "state": "intent"});
@@ -363,10 +406,12 @@ fn attack_with(host: &Host, behaviour: &str) -> (String, Committed) {
         &["cart"],
         json!({ "behaviour": behaviour }),
     );
-    let committed = host
-        .mutate(&scope(), &id, Mutation::SetCart(from(cart(&[2]))))
-        .unwrap();
-    (id, committed)
+    let attack = || host.mutate(&scope(), &id, Mutation::SetCart(from(cart(&[2]))));
+    let committed = match bystander {
+        Some(bystander) => bystander.attack(attack),
+        None => attack(),
+    };
+    (id.clone(), committed.unwrap())
 }
 
 /// The reason the attacker's patch was refused.
@@ -388,7 +433,7 @@ fn a_patch_nesting_the_order_deeper_than_64_levels_is_refused_before_it_is_built
     let _serial = serial();
     let host = host();
     let bystander = Bystander::before_the_attack(&host);
-    let (id, committed) = attack_with(&host, "deep:900");
+    let (id, committed) = attack_watched(&host, "deep:900", Some(&bystander));
     // `/attributes` is level 2 of the order, each `/d` one more: operation 63 would put an
     // object at level 65.
     assert_eq!(
@@ -412,16 +457,13 @@ fn a_patch_copying_a_subtree_onto_itself_stops_at_the_size_bound() {
     let _serial = serial();
     let host = host();
     let bystander = Bystander::before_the_attack(&host);
-    let started = Instant::now();
-    let (_, committed) = attack_with(&host, "amplify");
-    let took = started.elapsed();
+    let (_, committed) = attack_watched(&host, "amplify", Some(&bystander));
     let reason = refusal(&committed);
     assert!(
         reason.ends_with("the order would exceed 1048576 bytes of JSON"),
         "{reason}"
     );
     assert!(reason.starts_with("operation 1"), "{reason}");
-    println!("the amplification attack cost {took:?}: {reason}");
     bystander.still_served(&host);
 }
 
@@ -466,7 +508,9 @@ fn an_order_field_of_50_mib_is_refused() {
         reference: Some(reference),
         ..Default::default()
     };
-    let err = host.create_order(&scope(), huge).unwrap_err();
+    let err = bystander
+        .attack(|| host.create_order(&scope(), huge))
+        .unwrap_err();
     let MutationError::Rejected { violations, .. } = err else {
         panic!("{err:?}")
     };
@@ -485,7 +529,9 @@ fn invoke_templates_and_the_urls_they_resolve_to_are_bounded() {
     let host = host();
     let bystander = Bystander::before_the_attack(&host);
     install_hook(&host, "huge", &[], json!({"behaviour": "huge-invoke"}));
-    let created = host.create_order(&scope(), new_order(&[1])).unwrap();
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
     assert_eq!(
         created.trace.errors,
         vec![TraceError::TriggerRefused {

@@ -31,8 +31,7 @@ impl Ticker {
                             None => break,
                         }
                     }
-                })
-                ?
+                })?
         };
         Ok(Self {
             stop,
