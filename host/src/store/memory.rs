@@ -361,3 +361,36 @@ impl ConfigStore for MemoryStore {
             .cloned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::NewOrder;
+
+    #[test]
+    fn a_panic_under_the_lock_leaves_a_store_that_still_serves() {
+        let store = std::sync::Arc::new(MemoryStore::new());
+        let order =
+            crate::mutation::create("m", "c", "o_1", "2026-01-01T00:00:00Z", NewOrder::default())
+                .order;
+        store
+            .commit(OrderWrite::Insert(&order), Vec::new())
+            .unwrap();
+        let poisoner = std::sync::Arc::clone(&store);
+        let panicked = std::thread::spawn(move || {
+            let _guard = poisoner.write();
+            panic!("a bug while holding the store's lock");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(store.inner.is_poisoned());
+
+        let key = OrderKey::of(&order);
+        assert_eq!(store.load(&key).unwrap().unwrap().version, 1);
+        let replaced = OrderWrite::Replace {
+            order: &order,
+            expected_version: 1,
+        };
+        assert_eq!(store.commit(replaced, Vec::new()).unwrap(), 2);
+    }
+}
