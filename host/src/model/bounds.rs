@@ -65,6 +65,13 @@ impl OrderLimits {
     pub const DEFAULT_MAX_BYTES: usize = 1 << 20;
     /// Default [`OrderLimits::max_depth`]: 64 levels.
     pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+    /// No bounds: for values already known to be within them (a patched order whose every
+    /// operation was checked), so they are not measured again.
+    pub(crate) const UNBOUNDED: Self = Self {
+        max_bytes: usize::MAX,
+        max_depth: usize::MAX,
+    };
 }
 
 impl Default for OrderLimits {

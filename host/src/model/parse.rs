@@ -78,7 +78,9 @@ pub fn from_value_within<T: DeserializeOwned>(
     value: serde_json::Value,
     limits: &OrderLimits,
 ) -> Result<T, ModelError> {
-    bounds::measure(&value, 0, limits.max_depth, limits.max_bytes)?;
+    if *limits != OrderLimits::UNBOUNDED {
+        bounds::measure(&value, 0, limits.max_depth, limits.max_bytes)?;
+    }
     serde_path_to_error::deserialize(value).map_err(convert)
 }
 

@@ -337,7 +337,9 @@ pub fn patch_order(
             path: dup.path,
         });
     }
-    model::from_value_within(doc, limits).map_err(PatchRefusal::InvalidOrder)
+    // The budget kept the document within the limits at every step: parse it without
+    // measuring it again.
+    model::from_value_within(doc, &OrderLimits::UNBOUNDED).map_err(PatchRefusal::InvalidOrder)
 }
 
 /// Applies one operation to a document nobody else sees (no atomicity needed), with this

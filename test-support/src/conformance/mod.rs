@@ -4,7 +4,7 @@
 //! A backend's test file runs them all, one `#[test]` each, with
 //! [`storage_conformance!`](crate::storage_conformance):
 //!
-//! ```ignore
+//! ```text
 //! ordergate_test_support::storage_conformance!(ordergate::store::MemoryStore::new());
 //! ```
 //!
