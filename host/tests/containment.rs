@@ -122,6 +122,18 @@ impl Bystander {
     }
 }
 
+/// A host with a bystander and hook `id` doing `behaviour` on every change; the order
+/// whose creation was the attack.
+fn hook_attack(id: &str, behaviour: &str) -> (Host, Bystander, Committed) {
+    let host = host();
+    let bystander = Bystander::before_the_attack(&host);
+    install_hook(&host, id, &[], json!({ "behaviour": behaviour }));
+    let created = bystander
+        .attack(|| host.create_order(&scope(), new_order(&[1])))
+        .unwrap();
+    (host, bystander, created)
+}
+
 fn install_hook(host: &Host, id: &str, subscribe_to: &[&str], config: Value) {
     install(
         host,
@@ -177,12 +189,7 @@ fn five_hooks_answering_every_change_stop_at_the_version_budget() {
 #[test]
 fn a_hook_answering_with_100_triggers_has_none_evaluated() {
     let _serial = serial();
-    let host = host();
-    let bystander = Bystander::before_the_attack(&host);
-    install_hook(&host, "noisy", &[], json!({"behaviour": "triggers:100"}));
-    let created = bystander
-        .attack(|| host.create_order(&scope(), new_order(&[1])))
-        .unwrap();
+    let (host, bystander, created) = hook_attack("noisy", "triggers:100");
     assert_eq!(
         created.trace.errors,
         vec![TraceError::TooManyTriggers {
@@ -198,12 +205,7 @@ fn a_hook_answering_with_100_triggers_has_none_evaluated() {
 #[test]
 fn one_mutation_compiles_at_most_16_new_schemas() {
     let _serial = serial();
-    let host = host();
-    let bystander = Bystander::before_the_attack(&host);
-    install_hook(&host, "schemas", &[], json!({"behaviour": "triggers:30"}));
-    let created = bystander
-        .attack(|| host.create_order(&scope(), new_order(&[1])))
-        .unwrap();
+    let (host, bystander, created) = hook_attack("schemas", "triggers:30");
     assert_eq!(
         created.trace.errors,
         vec![TraceError::BudgetExceeded {
@@ -526,12 +528,7 @@ fn an_order_field_of_50_mib_is_refused() {
 #[test]
 fn invoke_templates_and_the_urls_they_resolve_to_are_bounded() {
     let _serial = serial();
-    let host = host();
-    let bystander = Bystander::before_the_attack(&host);
-    install_hook(&host, "huge", &[], json!({"behaviour": "huge-invoke"}));
-    let created = bystander
-        .attack(|| host.create_order(&scope(), new_order(&[1])))
-        .unwrap();
+    let (host, bystander, created) = hook_attack("huge", "huge-invoke");
     assert_eq!(
         created.trace.errors,
         vec![TraceError::TriggerRefused {
