@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ordergate::model::OrderStatus;
-use ordergate::{CallContext, ChangeSummary, OrderView};
+use ordergate::{ChangeSummary, OrderView};
 use ordergate::{PluginKind, SandboxConfig};
 use ordergate_benches::*;
 use serde_json::json;
@@ -33,14 +33,7 @@ fn main() {
                 json!({"maxQuantity": MAX_QUANTITY}),
             );
             let config = serde_json::to_string(&plugin.manifest.config).expect("config");
-            let ctx = CallContext {
-                merchant: "norce",
-                channel: "b2c",
-                plugin_id: "max-quantity",
-                adapter_id: None,
-                acting_adapter_id: None,
-                configuration: &config,
-            };
+            let ctx = call_context("max-quantity", &config);
             let touched = ["/cart".to_owned()];
             let change = ChangeSummary {
                 touched: &touched,

@@ -18,9 +18,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ordergate::InstalledPlugin;
 use ordergate::model::{self, Cart, NewOrder, Notification, Order};
 use ordergate::mutation::Mutation;
+use ordergate::{CallContext, InstalledPlugin};
 use ordergate::{Committed, Host, MutationError, PluginKind, PluginManifest, SandboxConfig, Scope};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -709,6 +709,19 @@ pub fn percentiles(mut samples_ns: Vec<u64>) -> Value {
         "maxUs": at(1.0),
         "minUs": at(0.0),
     })
+}
+
+/// The context the benchmarks call plugin `plugin_id` with: [`scope`]'s tenant, no
+/// adapters, `configuration` as the plugin's JSON text.
+pub fn call_context<'a>(plugin_id: &'a str, configuration: &'a str) -> CallContext<'a> {
+    CallContext {
+        merchant: "norce",
+        channel: "b2c",
+        plugin_id,
+        adapter_id: None,
+        acting_adapter_id: None,
+        configuration,
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use criterion::Criterion;
 use ordergate::InstalledPlugin;
 use ordergate::model::{Order, OrderLimits, OrderStatus};
 use ordergate::patch::{PatchOperation, patch_order};
-use ordergate::{CallContext, ChangeSummary, OrderView};
+use ordergate::{ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind};
 use ordergate_benches::*;
 use serde_json::json;
@@ -21,14 +21,7 @@ fn call(
     config: &str,
     order: &Arc<Order>,
 ) -> Vec<PatchOperation> {
-    let ctx = CallContext {
-        merchant: "norce",
-        channel: "b2c",
-        plugin_id: &plugin.manifest.id,
-        adapter_id: None,
-        acting_adapter_id: None,
-        configuration: config,
-    };
+    let ctx = call_context(&plugin.manifest.id, config);
     let view = Arc::new(OrderView::new(Arc::clone(order)));
     let touched = ["/cart".to_owned()];
     let change = ChangeSummary {

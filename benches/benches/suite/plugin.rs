@@ -8,7 +8,7 @@ use criterion::{Criterion, SamplingMode};
 use ordergate::ArtifactSource;
 use ordergate::SandboxConfig;
 use ordergate::model::OrderStatus;
-use ordergate::{CallContext, ChangeSummary, OrderView};
+use ordergate::{ChangeSummary, OrderView};
 use ordergate_benches::*;
 use serde_json::json;
 
@@ -80,14 +80,7 @@ pub fn benches(c: &mut Criterion) {
         json!({}),
     );
     let order = Arc::new(OrderView::new(Arc::new(order(1))));
-    let ctx = CallContext {
-        merchant: "norce",
-        channel: "b2c",
-        plugin_id: "organization-number",
-        adapter_id: None,
-        acting_adapter_id: None,
-        configuration: "{}",
-    };
+    let ctx = call_context("organization-number", "{}");
     let touched = ["/cart".to_owned()];
     let change = ChangeSummary {
         touched: &touched,

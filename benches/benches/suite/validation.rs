@@ -11,7 +11,7 @@ use std::time::Instant;
 use criterion::{BenchmarkId, Criterion};
 use ordergate::InstalledPlugin;
 use ordergate::model::{Order, OrderStatus};
-use ordergate::{CallContext, ChangeSummary, OrderView};
+use ordergate::{ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind, SandboxConfig, Violation};
 use ordergate_benches::*;
 use serde_json::{Value, json};
@@ -25,14 +25,7 @@ fn all_in(
     config: &str,
     order: &Arc<Order>,
 ) -> Vec<Violation> {
-    let ctx = CallContext {
-        merchant: "norce",
-        channel: "b2c",
-        plugin_id: &plugin.manifest.id,
-        adapter_id: None,
-        acting_adapter_id: None,
-        configuration: config,
-    };
+    let ctx = call_context(&plugin.manifest.id, config);
     let view = Arc::new(OrderView::new(Arc::clone(order)));
     let touched = ["/cart".to_owned()];
     let change = ChangeSummary {
@@ -142,14 +135,7 @@ pub fn benches(c: &mut Criterion) {
     g.finish();
 
     let (_, host, plugin, config) = &hosts[0];
-    let ctx = CallContext {
-        merchant: "norce",
-        channel: "b2c",
-        plugin_id: "max-quantity",
-        adapter_id: None,
-        acting_adapter_id: None,
-        configuration: config,
-    };
+    let ctx = call_context("max-quantity", config);
     let touched = ["/cart".to_owned()];
     let change = ChangeSummary {
         touched: &touched,
