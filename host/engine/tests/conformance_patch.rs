@@ -23,7 +23,7 @@ fn suites() -> Option<PathBuf> {
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/conformance"
+                "/../../../shared/conformance"
             ))
         });
     if dir.is_dir() {

@@ -19,7 +19,7 @@ const NOW: &str = "2025-01-02T03:04:05Z";
 fn spec_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("ORDERGATE_SPEC_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec"));
     if dir.is_dir() {
         return Some(dir);
     }

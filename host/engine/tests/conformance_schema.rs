@@ -22,7 +22,7 @@ fn suite_dir() -> PathBuf {
         .unwrap_or_else(|| {
             PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/conformance"
+                "/../../../shared/conformance"
             ))
         })
 }
