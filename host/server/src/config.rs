@@ -159,7 +159,10 @@ mod tests {
             ApiKeys::parse("acme"),
             Err(ApiKeysError::Malformed { index: 0 })
         );
-        assert_eq!(ApiKeys::parse("a:1,:2"), Err(ApiKeysError::Empty { index: 1 }));
+        assert_eq!(
+            ApiKeys::parse("a:1,:2"),
+            Err(ApiKeysError::Empty { index: 1 })
+        );
         assert_eq!(
             ApiKeys::parse("a:1,a:2"),
             Err(ApiKeysError::Duplicate("a".into()))

@@ -72,7 +72,9 @@ impl ApiError {
             }
             ApiError::Registry(err) => registry_problem(err),
             ApiError::Events(err) => match err {
-                EventLogError::NotFound { .. } => Problem::new(ProblemType::NotFound, err.to_string()),
+                EventLogError::NotFound { .. } => {
+                    Problem::new(ProblemType::NotFound, err.to_string())
+                }
                 EventLogError::Unavailable(_) => {
                     Problem::new(ProblemType::Unavailable, err.to_string())
                 }
@@ -97,7 +99,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if matches!(self.problem().kind, ProblemType::Internal | ProblemType::Unavailable) {
+        if matches!(
+            self.problem().kind,
+            ProblemType::Internal | ProblemType::Unavailable
+        ) {
             tracing::error!(error = %self, "request failed");
         }
         self.problem().into_response()
@@ -137,9 +142,9 @@ fn mutation_problem(err: &MutationError, trace: Option<&Trace>) -> Problem {
 fn store_problem(err: &StoreError) -> Problem {
     match err {
         StoreError::NotFound => Problem::new(ProblemType::NotFound, err.to_string()),
-        StoreError::Conflict { .. } | StoreError::AlreadyExists | StoreError::DuplicateEvent { .. } => {
-            Problem::new(ProblemType::Conflict, err.to_string())
-        }
+        StoreError::Conflict { .. }
+        | StoreError::AlreadyExists
+        | StoreError::DuplicateEvent { .. } => Problem::new(ProblemType::Conflict, err.to_string()),
         StoreError::Backend(_) => Problem::new(ProblemType::Unavailable, err.to_string()),
     }
 }

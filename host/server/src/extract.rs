@@ -42,8 +42,11 @@ fn header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Option<&'h s
     match headers.get(name) {
         None => Ok(None),
         Some(value) => value.to_str().map(|s| Some(s.trim())).map_err(|_| {
-            Problem::new(ProblemType::InvalidHeader, format!("header {name} is not visible ASCII"))
-                .with("header", name)
+            Problem::new(
+                ProblemType::InvalidHeader,
+                format!("header {name} is not visible ASCII"),
+            )
+            .with("header", name)
         }),
     }
 }
@@ -79,7 +82,10 @@ fn authenticate(state: &AppState, headers: &HeaderMap, merchant: &str) -> Result
         ));
     };
     match keys.merchant_of(presented) {
-        None => Err(Problem::new(ProblemType::Unauthorized, "the API key is not valid")),
+        None => Err(Problem::new(
+            ProblemType::Unauthorized,
+            "the API key is not valid",
+        )),
         Some(owner) if owner != merchant => Err(Problem::new(
             ProblemType::Forbidden,
             "the API key does not belong to the merchant in x-merchant",
@@ -141,7 +147,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MutationOptions {
             })?),
         };
         let query_trace = parts.uri.query().is_some_and(|q| {
-            q.split('&').any(|pair| pair == "trace=true" || pair == "trace=1" || pair == "trace")
+            q.split('&')
+                .any(|pair| pair == "trace=true" || pair == "trace=1" || pair == "trace")
         });
         let header_trace = header(&parts.headers, TRACE_HEADER)?
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
@@ -203,14 +210,22 @@ fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Parses JSON bytes as `T`, naming the offending field in the problem.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let malformed = |detail: String| Problem::new(ProblemType::MalformedJson, detail).with("field", "");
-    let text = std::str::from_utf8(bytes).map_err(|e| malformed(format!("the body is not UTF-8: {e}")))?;
+    let malformed =
+        |detail: String| Problem::new(ProblemType::MalformedJson, detail).with("field", "");
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| malformed(format!("the body is not UTF-8: {e}")))?;
     from_json_within(text, &OrderLimits::default()).map_err(|err| {
         if err.bounds.is_some() {
             return Problem::new(ProblemType::BodyOutOfBounds, err.message);

@@ -59,9 +59,7 @@ pub use config::{
     ServerConfig,
 };
 pub use error::ApiError;
-pub use extract::{
-    ADAPTER_HEADER, CHANNEL_HEADER, MERCHANT_HEADER, RequestId, TRACE_HEADER, etag,
-};
+pub use extract::{ADAPTER_HEADER, CHANNEL_HEADER, MERCHANT_HEADER, RequestId, TRACE_HEADER, etag};
 pub use metrics::Metrics;
 pub use observe::REQUEST_ID_HEADER;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};

@@ -21,7 +21,11 @@ const MAX_REQUEST_ID: usize = 128;
 /// The route label of requests that matched no route.
 const UNMATCHED: &str = "unmatched";
 
-pub(crate) async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn observe(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let request_id = req
         .headers()
         .get(&REQUEST_ID_HEADER)
@@ -51,7 +55,10 @@ pub(crate) async fn observe(State(state): State<AppState>, mut req: Request, nex
     let response = answer.unwrap_or_else(|_| {
         Problem::new(
             ProblemType::Timeout,
-            format!("no answer within the request timeout of {} ms", timeout.as_millis()),
+            format!(
+                "no answer within the request timeout of {} ms",
+                timeout.as_millis()
+            ),
         )
         .into_response()
     });
@@ -62,7 +69,9 @@ pub(crate) async fn observe(State(state): State<AppState>, mut req: Request, nex
     let status = response.status().as_u16();
     span.record("status", status);
     tracing::info!(parent: &span, status, "answered");
-    state.metrics().record_request(&route, method.as_str(), status);
+    state
+        .metrics()
+        .record_request(&route, method.as_str(), status);
     response
 }
 

@@ -201,7 +201,10 @@ impl Problem {
     /// The JSON document, with `instance` set to `instance` (the request path).
     pub fn to_json(&self, instance: &str) -> Value {
         let mut body = Map::new();
-        body.insert("type".into(), format!("/problems/{}", self.kind.slug()).into());
+        body.insert(
+            "type".into(),
+            format!("/problems/{}", self.kind.slug()).into(),
+        );
         body.insert("title".into(), self.kind.title().into());
         body.insert("status".into(), self.kind.status().as_u16().into());
         body.insert("detail".into(), self.detail.clone().into());

@@ -156,7 +156,7 @@ impl AppState {
 
 fn default_concurrency(host: &Host) -> usize {
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let instances = usize::try_from(host.sandbox().config().max_concurrent_instances)
-        .unwrap_or(usize::MAX);
+    let instances =
+        usize::try_from(host.sandbox().config().max_concurrent_instances).unwrap_or(usize::MAX);
     instances.min(2 * cpus)
 }

@@ -4,11 +4,13 @@
 use axum::extract::State;
 use axum::response::Response;
 use ordergate::Mutation;
-use ordergate::model::{Address, Attributes, Cart, Consent, Notification, Payment, Shipping, StateUpdate};
+use ordergate::model::{
+    Address, Attributes, Cart, Consent, Notification, Payment, Shipping, StateUpdate,
+};
 use serde::Deserialize;
 
-use super::orders::mutate;
 use super::OrderHeaders;
+use super::orders::mutate;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, MutationOptions, OrderCaller, PathParams};
 use crate::state::AppState;

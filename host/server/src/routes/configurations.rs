@@ -49,8 +49,6 @@ pub(crate) async fn get_configuration(
     let configuration = state
         .engine(move |host| host.adapter_configuration(&merchant, &id))
         .await??
-        .ok_or_else(|| {
-            ApiError::NotFound(format!("no configuration of adapter {adapter_id:?}"))
-        })?;
+        .ok_or_else(|| ApiError::NotFound(format!("no configuration of adapter {adapter_id:?}")))?;
     Ok(Json(configuration).into_response())
 }

@@ -56,7 +56,10 @@ pub(crate) async fn list_events(
         order_id: query.order_id,
     };
     let page = state
-        .engine(move |host| host.events().list(&merchant, &filter, query.offset, query.limit))
+        .engine(move |host| {
+            host.events()
+                .list(&merchant, &filter, query.offset, query.limit)
+        })
         .await??;
     Ok(Json(page).into_response())
 }

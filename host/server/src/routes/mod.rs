@@ -25,7 +25,10 @@ use crate::state::AppState;
 /// The headers of the order and plugin routes (spec 000/001).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header, rename_all = "kebab-case")]
-#[expect(dead_code, reason = "documentation only: extract::OrderCaller reads the headers")]
+#[expect(
+    dead_code,
+    reason = "documentation only: extract::OrderCaller reads the headers"
+)]
 pub(crate) struct OrderHeaders {
     /// Merchant identifier (required, non-empty), e.g. `norce`.
     x_merchant: String,
@@ -38,7 +41,10 @@ pub(crate) struct OrderHeaders {
 /// The header of the merchant-wide routes (events, configurations).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header, rename_all = "kebab-case")]
-#[expect(dead_code, reason = "documentation only: extract::MerchantCaller reads the header")]
+#[expect(
+    dead_code,
+    reason = "documentation only: extract::MerchantCaller reads the header"
+)]
 pub(crate) struct MerchantHeaders {
     /// Merchant identifier (required, non-empty).
     x_merchant: String,
@@ -73,7 +79,11 @@ impl utoipa::Modify for ApiKeyAuth {
 fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
     let (schemas, paths, upload) = routes!(plugins::upload_plugin);
     // Uploads get their own, larger cap on the body stream (JSON routes keep the default).
-    let upload = (schemas, paths, upload.layer(DefaultBodyLimit::max(upload_limit)));
+    let upload = (
+        schemas,
+        paths,
+        upload.layer(DefaultBodyLimit::max(upload_limit)),
+    );
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(orders::create_order, orders::list_orders))
         .routes(routes!(orders::get_order, orders::delete_order))
@@ -96,7 +106,10 @@ fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(plugins::get_plugin, plugins::delete_plugin))
         .routes(routes!(plugins::list_plugins))
         .routes(routes!(plugins::activate_version))
-        .routes(routes!(configurations::put_configuration, configurations::get_configuration))
+        .routes(routes!(
+            configurations::put_configuration,
+            configurations::get_configuration
+        ))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(events::retry_event))
@@ -122,6 +135,9 @@ pub fn router(state: AppState) -> Router {
         .fallback(observe::no_route)
         .layer(Extension(doc))
         .layer(DefaultBodyLimit::max(config.body_limit))
-        .layer(middleware::from_fn_with_state(state.clone(), observe::observe))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
 }

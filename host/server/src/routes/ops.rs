@@ -3,11 +3,10 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -116,11 +116,15 @@ async fn read_upload(req: Request, state: &AppState) -> Result<Upload, Problem> 
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
         // Refused before a byte of the body is read.
-        return Err(body_problem(StatusCode::PAYLOAD_TOO_LARGE, String::new(), limit));
+        return Err(body_problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            String::new(),
+            limit,
+        ));
     }
-    let mut multipart = Multipart::from_request(req, state).await.map_err(|r| {
-        Problem::new(ProblemType::UnsupportedMediaType, r.body_text())
-    })?;
+    let mut multipart = Multipart::from_request(req, state)
+        .await
+        .map_err(|r| Problem::new(ProblemType::UnsupportedMediaType, r.body_text()))?;
     let (mut manifest, mut module) = (None, None);
     loop {
         // The body stream is capped at the upload limit (DefaultBodyLimit on this route),
@@ -138,11 +142,17 @@ async fn read_upload(req: Request, state: &AppState) -> Result<Upload, Problem> 
         match name.as_str() {
             "manifest" => manifest = Some(bytes),
             "module" => module = Some(bytes),
-            other => return Err(upload_problem(format!("unknown part {other:?}: expected `manifest` and `module`"))),
+            other => {
+                return Err(upload_problem(format!(
+                    "unknown part {other:?}: expected `manifest` and `module`"
+                )));
+            }
         }
     }
-    let manifest = manifest.ok_or_else(|| upload_problem("the `manifest` part (JSON) is missing"))?;
-    let module = module.ok_or_else(|| upload_problem("the `module` part (the component) is missing"))?;
+    let manifest =
+        manifest.ok_or_else(|| upload_problem("the `manifest` part (JSON) is missing"))?;
+    let module =
+        module.ok_or_else(|| upload_problem("the `module` part (the component) is missing"))?;
     Ok(Upload { manifest, module })
 }
 
@@ -242,7 +252,9 @@ pub(crate) async fn get_plugin(
         .engine(move |host| host.registry().versions(&scope.tenant, &id))
         .await??;
     if versions.is_empty() {
-        return Err(ApiError::NotFound(format!("plugin `{plugin_id}` has no version")));
+        return Err(ApiError::NotFound(format!(
+            "plugin `{plugin_id}` has no version"
+        )));
     }
     let data: Vec<VersionView> = versions.into_iter().map(VersionView::from).collect();
     Ok(Json(serde_json::json!({ "data": data })).into_response())
