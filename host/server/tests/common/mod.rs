@@ -183,3 +183,40 @@ pub async fn problem(response: Response, status: u16) -> Value {
 pub fn cart(quantity: i64) -> Value {
     json!({"items": [{"sku": "A1", "name": "Mug", "quantity": quantity}]})
 }
+
+impl Server {
+    /// A request as merchant `acme` in `channel`.
+    pub fn in_channel(&self, channel: &str, method: Method, path: &str) -> RequestBuilder {
+        self.bare(method, path)
+            .header("x-merchant", MERCHANT)
+            .header("x-channel", channel)
+            .header("authorization", KEY)
+    }
+
+    /// Registers a notification on the order at `order_path` that fires on every new
+    /// `reference` of the order (and delivers nowhere reachable).
+    pub async fn notify_on_reference(&self, order_path: &str, reference: &str, adapter: &str) {
+        let notification = json!({
+            "reference": reference, "adapterId": adapter, "scope": "/reference",
+            "schema": {"type": "string"}, "invoke": "http://127.0.0.1:9/callback"
+        });
+        let response = self
+            .req(Method::POST, &format!("{order_path}/notifications"))
+            .json(&notification)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 204, "{:?}", response.text().await);
+    }
+
+    /// Sets the order's reference (firing its reference notifications).
+    pub async fn set_reference(&self, order_path: &str, reference: &str) {
+        let response = self
+            .req(Method::PUT, &format!("{order_path}/reference"))
+            .json(&json!({"reference": reference}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    }
+}
