@@ -2,7 +2,7 @@
 //! the request counter, and Problem Details for every error answer.
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ordergate::clock::{IdGenerator, RandomIds};
@@ -65,6 +65,16 @@ pub(crate) async fn observe(
     let mut response = as_problem(response, &path);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    if matches!(
+        response.status(),
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+    ) {
+        // The request body may be left unread, so the connection cannot carry another
+        // request: say so, or a client would reuse it and see it drop.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     let status = response.status().as_u16();
     span.record("status", status);

@@ -7,15 +7,13 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The content type of every error answer.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// The kinds of problem this service reports; `type` is `/problems/<slug>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemType {
     /// Built-in checks or validation plugins refused the change (400, `violations`).
     ValidationFailed,

@@ -5,8 +5,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{ORDERS, Server, cart, on_backends, problem, start};
+use common::{ORDERS, Server, cart, config, on_backends, problem, start, start_server};
+use ordergate::model::Notification;
 use ordergate::store::Storage;
+use ordergate_server::{BoxFuture, InvokeCheck};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -19,6 +21,7 @@ on_backends!(
         trace_on_request_with_the_request_id,
         validate_answers_200_or_every_violation,
         notifications_with_bad_scope_or_schema_are_refused,
+        invoke_urls_pass_the_configured_check,
     ],
     { memory: crate::common::memory() }
 );
@@ -533,4 +536,63 @@ async fn notifications_with_bad_scope_or_schema_are_refused(store: Arc<dyn Stora
         .unwrap();
     assert_eq!(stored["notifications"], json!([]));
     server.still_serves().await;
+}
+
+/// Refuses link-local invoke URLs, as the delivery crate's URL policy does.
+struct NoLinkLocal;
+
+impl InvokeCheck for NoLinkLocal {
+    fn check<'a>(
+        &'a self,
+        merchant: &'a str,
+        n: &'a Notification,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            assert_eq!(merchant, "acme");
+            match n.invoke.as_deref() {
+                Some(url) if url.contains("169.254.") => Err(format!("{url} is link-local")),
+                _ => Ok(()),
+            }
+        })
+    }
+}
+
+async fn invoke_urls_pass_the_configured_check(store: Arc<dyn Storage>) {
+    let server = start_server(store, config(), Arc::new(NoLinkLocal)).await;
+    let order = server.create_order(json!({})).await;
+    let path = format!("{}/notifications", order_path(&order));
+    let notification = |invoke: &str| json!({"reference": "r", "scope": "/reference", "schema": {"type": "string"}, "invoke": invoke});
+    let metadata = "http://169.254.169.254/latest/meta-data";
+    let refused = problem(
+        send_json(&server, Method::POST, &path, notification(metadata)).await,
+        400,
+    )
+    .await;
+    assert_eq!(refused["type"], "/problems/invalid-notification");
+    assert_eq!(refused["field"], "/invoke");
+    assert_eq!(
+        refused["detail"],
+        format!("invoke URL refused: {metadata} is link-local")
+    );
+    let response = send_json(
+        &server,
+        Method::POST,
+        &path,
+        notification("https://erp.example.com/x"),
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    let stored: Value = server
+        .req(Method::GET, &order_path(&order))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["notifications"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        stored["notifications"][0]["invoke"],
+        "https://erp.example.com/x"
+    );
 }

@@ -15,12 +15,14 @@ use ordergate_test_support as plugins;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 on_backends!(
     [
         upload_answers_what_was_installed,
         refused_components_answer_422_with_the_reason,
         uploads_over_the_limit_answer_413,
+        streamed_uploads_are_capped_without_content_length,
         versions_activate_and_remove,
         adapter_configurations_are_per_merchant,
     ],
@@ -135,6 +137,60 @@ async fn uploads_over_the_limit_answer_413(store: Arc<dyn Storage>) {
     )
     .await;
     assert_eq!(refused["type"], "/problems/payload-too-large");
+    let listed: Value = server
+        .req(Method::GET, PLUGINS)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"], json!([]));
+    server.still_serves().await;
+}
+
+async fn streamed_uploads_are_capped_without_content_length(store: Arc<dyn Storage>) {
+    let server = start_with(
+        store,
+        ServerConfig {
+            upload_limit: 4096,
+            ..config()
+        },
+    )
+    .await;
+    let boundary = "ordergate-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"module\"\r\n\r\n",
+        max_quantity(10)
+    )
+    .into_bytes();
+    body.extend(plugins::read(plugins::MAX_QUANTITY));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    // Chunked, so no Content-Length announces the size: only the cap on the stream can
+    // stop it.
+    let mut request = format!(
+        "PUT {PLUGINS}/max-quantity HTTP/1.1\r\nhost: test\r\nx-merchant: acme\r\n\
+         x-channel: b2c\r\nauthorization: {}\r\ntransfer-encoding: chunked\r\n\
+         content-type: multipart/form-data; boundary={boundary}\r\nconnection: close\r\n\r\n",
+        common::KEY
+    )
+    .into_bytes();
+    for chunk in body.chunks(1024) {
+        request.extend(format!("{:x}\r\n", chunk.len()).into_bytes());
+        request.extend(chunk);
+        request.extend(b"\r\n");
+    }
+    request.extend(b"0\r\n\r\n");
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The kernel's buffers take the whole request; the server stops reading at the cap.
+    stream.write_all(&request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("/problems/payload-too-large"), "{answer}");
     let listed: Value = server
         .req(Method::GET, PLUGINS)
         .send()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use ordergate::Host;
 use ordergate::store::{MemoryStore, Storage};
-use ordergate_server::{ApiKeys, AppState, ServerConfig, router};
+use ordergate_server::{AllowAllInvokes, ApiKeys, AppState, InvokeCheck, ServerConfig, router};
 use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 
@@ -67,10 +67,19 @@ pub async fn start(store: Arc<dyn Storage>) -> Server {
     start_with(store, config()).await
 }
 
-/// THE way tests start a server: over `store`, with `config`.
+/// Starts a server over `store` with `config`, accepting every invoke URL.
 pub async fn start_with(store: Arc<dyn Storage>, config: ServerConfig) -> Server {
+    start_server(store, config, Arc::new(AllowAllInvokes)).await
+}
+
+/// THE way tests start a server: over `store`, with `config` and `invoke_check`.
+pub async fn start_server(
+    store: Arc<dyn Storage>,
+    config: ServerConfig,
+    invoke_check: Arc<dyn InvokeCheck>,
+) -> Server {
     let host = Arc::new(Host::builder().store(store).build().expect("engine builds"));
-    let state = AppState::new(host, config).expect("state builds");
+    let state = AppState::with_invoke_check(host, config, invoke_check).expect("state builds");
     let app = router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
