@@ -55,6 +55,45 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// A [`DeliveryConfig`] a worker cannot run with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// `batch` is 0: no round would claim anything.
+    #[error("the delivery batch must be at least 1")]
+    EmptyBatch,
+    /// `concurrency` is 0: nothing would be sent.
+    #[error("delivery concurrency must be at least 1")]
+    NoConcurrency,
+    /// The lease ends before a send that runs to its timeout: such a send could never record
+    /// its attempt, and another worker would send the event again meanwhile.
+    #[error("the delivery lease ({lease:?}) must be longer than the request timeout ({timeout:?})")]
+    LeaseTooShort {
+        /// The lease.
+        lease: Duration,
+        /// The request timeout.
+        timeout: Duration,
+    },
+}
+
+impl DeliveryConfig {
+    /// Checks that a worker can run with these settings.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.batch == 0 {
+            return Err(ConfigError::EmptyBatch);
+        }
+        if self.concurrency == 0 {
+            return Err(ConfigError::NoConcurrency);
+        }
+        if self.lease <= self.request_timeout {
+            return Err(ConfigError::LeaseTooShort {
+                lease: self.lease,
+                timeout: self.request_timeout,
+            });
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Debug for DeliveryConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeliveryConfig")
@@ -67,5 +106,35 @@ impl fmt::Debug for DeliveryConfig {
             .field("max_retry_after", &self.max_retry_after)
             .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_nonsense_is_refused() {
+        let config = DeliveryConfig::default();
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.user_agent, "ordergate/0.1.0");
+        let short = DeliveryConfig {
+            lease: Duration::from_secs(15),
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(
+            short.validate().unwrap_err().to_string(),
+            "the delivery lease (15s) must be longer than the request timeout (15s)"
+        );
+        let none = DeliveryConfig {
+            concurrency: 0,
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(none.validate(), Err(ConfigError::NoConcurrency));
+        let empty = DeliveryConfig {
+            batch: 0,
+            ..DeliveryConfig::default()
+        };
+        assert_eq!(empty.validate(), Err(ConfigError::EmptyBatch));
     }
 }

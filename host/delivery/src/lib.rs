@@ -16,6 +16,35 @@
 //!   invoke URL's host resolves to must be public unless allowed, and the HTTP client
 //!   connects only to addresses it checked.
 //!
+//! ## Running
+//! ```no_run
+//! use std::sync::Arc;
+//! use ordergate::events::EventLog;
+//! use ordergate::store::MemoryStore;
+//! use ordergate_delivery::{DeliveryConfig, DeliveryWorker, Secrets, UrlPolicy};
+//!
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+//! let log: Arc<dyn EventLog> = Arc::new(MemoryStore::new());
+//! // `merchant:whsec_…,merchant:whsec_…`; a merchant named twice signs with both secrets.
+//! let secrets: Secrets = std::env::var("ORDERGATE_WEBHOOK_SECRETS")?.parse()?;
+//! let worker = DeliveryWorker::new(
+//!     log,
+//!     DeliveryConfig::default(),
+//!     Arc::new(secrets),
+//!     UrlPolicy::public_only(),
+//! )?;
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let running = tokio::spawn(worker.run(async move {
+//!     let _ = stopped.await;
+//! }));
+//! // … on shutdown:
+//! let _ = stop.send(());
+//! let report = running.await?;
+//! println!("delivered {} events", report.delivered);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Requests
 //! `POST <invoke>` with `Content-Type: application/json`, the body `payload.order` in the
 //! event's body version, and headers `webhook-id` (the event id: stable across attempts,
@@ -42,7 +71,7 @@ mod signing;
 mod worker;
 
 pub use answer::{MAX_BODY_BYTES, MAX_HEADER_VALUE_BYTES, MAX_HEADERS};
-pub use config::DeliveryConfig;
+pub use config::{ConfigError, DeliveryConfig};
 pub use guard::{AddressClass, Allow, GuardedResolver, UrlError, UrlPolicy, check_syntax};
 pub use observer::DeliveryObserver;
 pub use outcome::RetryAfter;

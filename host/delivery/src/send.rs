@@ -29,9 +29,6 @@ impl Sender {
         secrets: Arc<dyn SecretSource>,
         policy: UrlPolicy,
     ) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a crypto provider of its own (aws-lc-rs is a long C
-        // build): ring is installed as the process default unless one already is.
-        let _already_installed = rustls::crypto::ring::default_provider().install_default();
         let policy = Arc::new(policy);
         let client = reqwest::Client::builder()
             .dns_resolver(GuardedResolver::new(Arc::clone(&policy)))
@@ -106,7 +103,12 @@ impl Sender {
         let mut source = error.source();
         while let Some(cause) = source {
             if let Some(refused) = cause.downcast_ref::<UrlError>() {
-                return Answer::failed(Failure::RefusedUrl, &refused.to_string());
+                // A name that does not resolve is unreachable, not refused.
+                let failure = match refused {
+                    UrlError::Resolve { .. } | UrlError::NoAddress { .. } => Failure::Connect,
+                    _ => Failure::RefusedUrl,
+                };
+                return Answer::failed(failure, &refused.to_string());
             }
             source = cause.source();
         }

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument as _;
 
-use crate::config::DeliveryConfig;
+use crate::config::{ConfigError, DeliveryConfig};
 use crate::guard::UrlPolicy;
 use crate::observer::DeliveryObserver;
 use crate::outcome::decide;
@@ -19,6 +19,9 @@ use crate::send::Sender;
 /// Why a delivery worker could not start or finish a round.
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
+    /// The configuration cannot work.
+    #[error("invalid delivery configuration: {0}")]
+    Config(#[from] ConfigError),
     /// The HTTP client could not be built (TLS set-up).
     #[error("the delivery HTTP client could not be built: {0}")]
     Client(#[source] reqwest::Error),
@@ -94,6 +97,7 @@ impl DeliveryWorker {
         secrets: Arc<dyn SecretSource>,
         policy: UrlPolicy,
     ) -> Result<Self, DeliveryError> {
+        config.validate()?;
         let sender = Sender::new(&config, secrets, policy).map_err(DeliveryError::Client)?;
         Ok(Self {
             shared: Arc::new(Shared {
@@ -182,7 +186,7 @@ impl DeliveryWorker {
         let mut in_flight = JoinSet::new();
         let mut stopping = *stopped.borrow();
         loop {
-            while !stopping && in_flight.len() < config.concurrency.max(1) {
+            while !stopping && in_flight.len() < config.concurrency {
                 let Some(claim) = queue.next() else { break };
                 in_flight.spawn(Arc::clone(shared).deliver(claim));
             }
