@@ -359,3 +359,41 @@ async fn every_secret_of_a_merchant_signs() {
         assert_eq!(only, 1, "exactly one signature is {secret:?}'s");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_receiver_cannot_bloat_the_log() {
+    let huge = "x".repeat(1 << 20);
+    let mut reply = Reply::status(500).body(&huge);
+    for i in 0..90 {
+        reply
+            .headers
+            .push((leak(format!("x-junk-{i}")), "y".repeat(2000)));
+    }
+    let receiver = Receiver::start(vec![reply]).await;
+    let clock = ManualClock::new();
+    let store = store_with(vec![event("e1", Some(&receiver.url("/")))]);
+    let worker = worker(&store, config(&clock), dev_policy());
+    assert_eq!(worker.run_once().await.unwrap(), report(1, 0, 1, 0));
+    let attempt = &stored(&store, "e1").attempts[0];
+    assert_eq!(attempt.status_code, 500);
+    let body = attempt.response_body.as_ref().unwrap();
+    assert_eq!(body["title"], "The receiver answered 500");
+    assert_eq!(body["detail"], format!("{}…", &huge[..1024]));
+    let headers = attempt.response_headers.as_ref().unwrap();
+    let values: usize = headers.values().map(Vec::len).sum();
+    assert_eq!(values, ordergate_delivery::MAX_HEADERS);
+    assert!(
+        headers
+            .values()
+            .flatten()
+            .all(|v| v.len() <= ordergate_delivery::MAX_HEADER_VALUE_BYTES)
+    );
+    // 64 headers of at most 1 KiB, a 1 KiB excerpt: the attempt stays small.
+    let written = serde_json::to_vec(attempt).unwrap().len();
+    assert!(written < 70 * 1024, "{written} bytes");
+}
+
+/// Header names of the receiver's script are `&'static str`.
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}

@@ -90,3 +90,30 @@ async fn two_workers_send_each_due_event_once() {
         assert_eq!(stored(&store, id).attempts.len(), 2, "{id}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_whose_claim_was_taken_over_is_not_recorded() {
+    let receiver =
+        Receiver::start(vec![Reply::status(200).delay(Duration::from_millis(300))]).await;
+    let clock = ManualClock::new();
+    let store = store_with(vec![event("e1", Some(&receiver.url("/")))]);
+    let worker = worker(&store, config(&clock), dev_policy());
+    let sending = tokio::spawn(async move { worker.run_once().await.unwrap() });
+    receiver.wait_for(1).await;
+    // While the receiver thinks, the lease runs out and another worker claims the event.
+    clock.advance(Duration::from_secs(61));
+    let taken = store
+        .claim_due(clock.now(), Duration::from_secs(60), 10)
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(
+        sending.await.unwrap(),
+        RunReport {
+            claimed: 1,
+            lost: 1,
+            ..RunReport::default()
+        }
+    );
+    let e = stored(&store, "e1");
+    assert_eq!((e.status, e.attempts.len()), (EventStatus::Pending, 0));
+}
