@@ -10,6 +10,7 @@ pub const BUILTIN: &str = "builtin";
 /// Plugins return `path`, `code` and `message`; the host adds which plugin said it, so a
 /// merchant with several validations can tell them apart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Violation {
     /// The plugin that reported it, or [`BUILTIN`] for the host's own checks.

@@ -66,6 +66,7 @@ pub const MAX_LIMIT: usize = 100;
 
 /// Delivery status of an event (ordergate extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EventStatus {
     /// Waiting for delivery, due at `dueAt`.
@@ -78,6 +79,7 @@ pub enum EventStatus {
 
 /// The message payload: the notification and the order as they were when the event occurred.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventPayload {
     /// The notification as it appeared on the order when the event occurred.
@@ -85,17 +87,20 @@ pub struct EventPayload {
     /// The order as it appeared when the event occurred, in the event's body `version`.
     /// Shared by every event of the same change: one copy of the order, however many
     /// notifications fire.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub order: Arc<Value>,
 }
 
 /// One delivery attempt (the spec's `NotificationEventAttempt`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
     /// Generated id of the attempt.
     pub id: String,
     /// When the attempt was made.
     #[serde(with = "crate::time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub timestamp: SystemTime,
     /// HTTP status code received; `0` when no answer was received (connection failure).
     pub status_code: i32,
@@ -116,12 +121,14 @@ impl Attempt {
 
 /// A notification event (spec 002's `NotificationEvent`, plus the documented extensions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationEvent {
     /// Unique id of the event.
     pub id: String,
     /// When the event was created.
     #[serde(with = "crate::time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: SystemTime,
     /// Merchant identifier; events are only visible to their merchant.
     pub merchant: String,
@@ -151,6 +158,7 @@ pub struct NotificationEvent {
     pub error: Option<String>,
     /// Extension: when the event is next due for delivery.
     #[serde(with = "crate::time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub due_at: SystemTime,
     /// Extension: delivery status.
     pub status: EventStatus,
@@ -189,6 +197,7 @@ impl EventFilter {
 
 /// Pagination metadata of a list response (spec 002).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
     /// Offset of the page's first item among all matches.

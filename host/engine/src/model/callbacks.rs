@@ -8,6 +8,7 @@ use super::BodyVersion;
 
 /// A validation registered on the order (the spec's `Callback`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Callback {
     /// Validation id.
@@ -23,6 +24,7 @@ pub struct Callback {
 
 /// A hook: gets the whole order and answers with JSON Patch operations.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Hook {
     /// Hook id.
@@ -44,6 +46,7 @@ pub struct Hook {
 
 /// A notification: fires when the value at `scope` changes and matches `schema`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Notification {
     /// Notification id, e.g. `ocGooDddTOjKOuFmNnkEozEpfuTh`.

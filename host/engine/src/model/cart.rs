@@ -6,6 +6,7 @@ use super::Attributes;
 
 /// An amount with and without VAT, in major currency units.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Money {
     /// Amount including VAT.
@@ -18,6 +19,7 @@ pub struct Money {
 
 /// The order's cart (also the body of `PUT …/cart`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cart {
     /// Cart reference.
@@ -34,11 +36,13 @@ pub struct Cart {
     pub total: Option<Money>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// A cart item; may contain items of its own (bundles).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Item {
     /// Item id, e.g. `ci_FpEzyBvBBUyKxkeNriFUxZOCje`.
@@ -57,6 +61,7 @@ pub struct Item {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_type: Option<String>,
     /// Nested items.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Item>>,
     /// Product page.
@@ -94,11 +99,13 @@ pub struct Item {
     pub upsell: Option<bool>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// A discount on an item or on the cart.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Discount {
     /// Discount type, e.g. `item` (not enumerated by the spec).
@@ -121,11 +128,13 @@ pub struct Discount {
     pub value: Option<Money>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// Physical data of an item, for shipping.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Logistics {
     /// Weight.

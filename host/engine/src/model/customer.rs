@@ -6,6 +6,7 @@ use super::{Attributes, CustomerType};
 
 /// The customer of an order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Customer {
     /// Billing address (body of `PUT …/customer/billing`).
@@ -16,6 +17,7 @@ pub struct Customer {
     pub shipping: Option<Address>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
     /// Person or organization.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -24,6 +26,7 @@ pub struct Customer {
 
 /// A billing or shipping address.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Address {
     /// Person or organization.
@@ -76,5 +79,6 @@ pub struct Address {
     pub organization_identification_number: Option<String>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }

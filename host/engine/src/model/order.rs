@@ -8,6 +8,7 @@ use super::{
 
 /// An order as stored and as handed to plugins (the spec's full order schema).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Order {
     /// Order id, e.g. `o_yClTSySjyAuuBjmiBlHCjuEcTf`.
@@ -68,11 +69,13 @@ pub struct Order {
     pub total: Option<Money>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// The order's status and every move it made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderState {
     /// The current status.
@@ -84,6 +87,7 @@ pub struct OrderState {
 
 /// One move of the order's status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Transition {
     /// The status moved to.
@@ -94,6 +98,7 @@ pub struct Transition {
 
 /// A consent; a required one must be checked before the order moves to `processing`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Consent {
     /// Consent id.
@@ -112,6 +117,7 @@ pub struct Consent {
 
 /// The body that creates an order; id, times, state and merchant come from the host.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewOrder {
     /// External order reference.
@@ -137,11 +143,13 @@ pub struct NewOrder {
     pub consents: Vec<Consent>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// The body of `PUT …/state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StateUpdate {
     /// The status to move to.

@@ -6,6 +6,7 @@ use super::{Attributes, PaymentState, PaymentType};
 
 /// A payment of the order (also the body of `POST …/payments`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Payment {
     /// Payment id, e.g. `p_KBiXuYjvYxsezKCQAMuuSKGDaT`; the host assigns one if absent.
@@ -46,6 +47,7 @@ pub struct Payment {
     pub reference: Option<String>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
     /// After-payment actions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,6 +62,7 @@ pub struct Payment {
 
 /// An after-payment action; the spec marks `adapterId`, `type` and `url` required.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PaymentAction {
     /// Action id (read-only).
@@ -76,6 +79,7 @@ pub struct PaymentAction {
 
 /// A recurring payment's token.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Recurring {
     /// Token for repeated purchases.
@@ -86,11 +90,13 @@ pub struct Recurring {
     pub description: Option<String>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// Upsell information of a payment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PaymentUpsell {
     /// Whether upsell is possible.
@@ -104,5 +110,6 @@ pub struct PaymentUpsell {
     pub transactions: Option<Vec<serde_json::Value>>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }

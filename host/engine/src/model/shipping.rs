@@ -6,6 +6,7 @@ use super::{Attributes, Money, ShippingState};
 
 /// A shipping of the order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Shipping {
     /// Shipping id; the host assigns one if absent.
@@ -49,11 +50,13 @@ pub struct Shipping {
     pub addons: Option<Vec<Addon>>,
     /// Custom attributes.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub attributes: Option<Attributes>,
 }
 
 /// How a shipping is delivered.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeliveryDetails {
     /// Carrier name.
@@ -75,6 +78,7 @@ pub struct DeliveryDetails {
 
 /// A carrier's delivery product.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeliveryProduct {
     /// Product reference.
@@ -87,6 +91,7 @@ pub struct DeliveryProduct {
 
 /// A pickup point.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PickupLocation {
     /// Pickup point reference.
@@ -102,6 +107,7 @@ pub struct PickupLocation {
 
 /// The short address of a pickup point.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PickupAddress {
     /// Street address.
@@ -120,6 +126,7 @@ pub struct PickupAddress {
 
 /// A paid shipping extra.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Addon {
     /// Addon reference.
