@@ -225,6 +225,35 @@ impl Problem {
     }
 }
 
+/// The shape of a Problem Details document, for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documentation only: Problem::to_json writes the document"
+)]
+pub(crate) struct ProblemDoc {
+    /// `/problems/<slug>`, e.g. `/problems/validation-failed`.
+    #[schema(rename = "type")]
+    kind: String,
+    /// The problem type's summary.
+    title: String,
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong this time.
+    detail: String,
+    /// The request path.
+    instance: String,
+    /// `validation-failed`: every violation.
+    violations: Option<Vec<ordergate::Violation>>,
+    /// `invalid-body`, `unknown-field`, `malformed-json`, `invalid-notification`: JSON
+    /// Pointer to the offending field.
+    field: Option<String>,
+    /// `missing-header`, `invalid-header`: the header.
+    header: Option<String>,
+    /// `validation-failed` with `?trace=true`: what ran.
+    trace: Option<serde_json::Value>,
+}
+
 /// Carries a handler's problem to the middleware, which renders it with the request path.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingProblem(pub Problem);

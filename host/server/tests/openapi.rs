@@ -104,6 +104,49 @@ async fn the_document_and_the_router_agree(store: Arc<dyn Storage>) {
     }
     assert_eq!(documented, expected());
 
+    // Bodies are the engine's model types, with the spec's names and enums.
+    let schemas = &doc["components"]["schemas"];
+    for name in [
+        "Order",
+        "NewOrder",
+        "Cart",
+        "Item",
+        "Address",
+        "Payment",
+        "Shipping",
+        "Consent",
+        "Notification",
+        "NotificationEvent",
+        "EventPage",
+        "OrderPage",
+        "ProblemDoc",
+        "Violation",
+    ] {
+        assert!(schemas.get(name).is_some(), "schema {name} missing");
+    }
+    assert_eq!(
+        schemas["OrderStatus"]["enum"],
+        serde_json::json!([
+            "checkout",
+            "processing",
+            "accepted",
+            "completed",
+            "declined",
+            "removed"
+        ])
+    );
+    assert!(schemas["Order"]["properties"].get("lastModified").is_some());
+    assert!(schemas["ProblemDoc"]["properties"].get("type").is_some());
+    let cart = &doc["paths"]["/api/v0/checkout/orders/{order_id}/cart"]["put"];
+    assert_eq!(
+        cart["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Cart"
+    );
+    assert_eq!(
+        cart["responses"]["400"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/ProblemDoc"
+    );
+
     // Each documented operation reaches a handler: neither the fallback nor a 405.
     for (method, path) in &documented {
         let concrete = path

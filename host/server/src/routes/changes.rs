@@ -16,7 +16,7 @@ use crate::extract::{JsonBody, MutationOptions, OrderCaller, PathParams};
 use crate::state::AppState;
 
 /// The body of `PUT …/reference`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct ReferenceUpdate {
     /// The external order reference.
@@ -46,10 +46,10 @@ async fn change_no_content(
 /// Move the order to another status (`{"currentStatus": …}`).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/state", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "`{\"currentStatus\": \"processing\"}`"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::StateUpdate, description = "`{\"currentStatus\": \"processing\"}`"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_state(
     state: State<AppState>,
     caller: OrderCaller,
@@ -64,10 +64,10 @@ pub(crate) async fn put_state(
 /// Replace the cart.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/cart", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The cart"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Cart, description = "The cart"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_cart(
     state: State<AppState>,
     caller: OrderCaller,
@@ -81,9 +81,9 @@ pub(crate) async fn put_cart(
 /// Replace the billing address.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/customer/billing", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The address"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Address, description = "The address"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_billing(
     state: State<AppState>,
     caller: OrderCaller,
@@ -98,9 +98,9 @@ pub(crate) async fn put_billing(
 /// Replace the shipping address.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/customer/shipping", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The address"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Address, description = "The address"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_shipping_address(
     state: State<AppState>,
     caller: OrderCaller,
@@ -115,9 +115,9 @@ pub(crate) async fn put_shipping_address(
 /// Set the external order reference (`{"reference": …}`).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/reference", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "`{\"reference\": \"ext-1\"}`"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ReferenceUpdate, description = "`{\"reference\": \"ext-1\"}`"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_reference(
     state: State<AppState>,
     caller: OrderCaller,
@@ -133,8 +133,8 @@ pub(crate) async fn put_reference(
 #[utoipa::path(patch, path = "/api/v0/checkout/orders/{order_id}/attributes", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = Object, description = "A JSON merge patch of `attributes`"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn patch_attributes(
     state: State<AppState>,
     caller: OrderCaller,
@@ -149,9 +149,9 @@ pub(crate) async fn patch_attributes(
 /// Add a payment (an id is generated when it has none).
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/payments", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The payment"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Payment, description = "The payment"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn post_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -167,9 +167,9 @@ pub(crate) async fn post_payment(
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/payments/{payment_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
-    request_body(content = Object, description = "The payment"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Payment, description = "The payment"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -186,8 +186,8 @@ pub(crate) async fn put_payment(
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/payments/{payment_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused (e.g. no such payment)", body = Object, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused (e.g. no such payment)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn delete_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -202,9 +202,9 @@ pub(crate) async fn delete_payment(
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/shippings/{shipping_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
-    request_body(content = Object, description = "The shipping"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Shipping, description = "The shipping"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn put_shipping(
     state: State<AppState>,
     caller: OrderCaller,
@@ -221,8 +221,8 @@ pub(crate) async fn put_shipping(
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/shippings/{shipping_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused (e.g. no such shipping)", body = Object, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused (e.g. no such shipping)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn delete_shipping(
     state: State<AppState>,
     caller: OrderCaller,
@@ -236,9 +236,9 @@ pub(crate) async fn delete_shipping(
 /// Add a consent (an id is generated when it has none).
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/consents", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The consent: id, checked, text, required"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Consent, description = "The consent: id, checked, text, required"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn post_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -254,9 +254,9 @@ pub(crate) async fn post_consent(
 #[utoipa::path(patch, path = "/api/v0/checkout/orders/{order_id}/consents/{consent_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
-    request_body(content = Object, description = "The fields to replace"),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused", body = Object, content_type = "application/problem+json")))]
+    request_body(content = ordergate::model::Consent, description = "The fields to replace"),
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn patch_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -272,8 +272,8 @@ pub(crate) async fn patch_consent(
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/consents/{consent_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
         ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
-    responses((status = 200, description = "The order", body = Object),
-        (status = 400, description = "Refused (e.g. no such consent)", body = Object, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 400, description = "Refused (e.g. no such consent)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn delete_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -288,9 +288,9 @@ pub(crate) async fn delete_consent(
 /// array, its schema a draft 2020-12 JSON Schema, and its invoke URL acceptable. 204.
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/notifications", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
-    request_body(content = Object, description = "The notification: id, adapterId, reference, description, scope, schema, invoke, version, delay"),
+    request_body(content = ordergate::model::Notification, description = "The notification: id, adapterId, reference, description, scope, schema, invoke, version, delay"),
     responses((status = 204, description = "Registered (No content, as the spec says)"),
-        (status = 400, description = "invalid-notification naming the field", body = Object, content_type = "application/problem+json")))]
+        (status = 400, description = "invalid-notification naming the field", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn post_notification(
     state: State<AppState>,
     caller: OrderCaller,
@@ -314,7 +314,7 @@ pub(crate) async fn post_notification(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("notification_id" = String, Path, description = "Notification identifier"), OrderHeaders),
     responses((status = 204, description = "Removed (No content, as the spec says)"),
-        (status = 400, description = "Refused (e.g. no such notification)", body = Object, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such notification)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn delete_notification(
     state: State<AppState>,
     caller: OrderCaller,
@@ -330,7 +330,7 @@ pub(crate) async fn delete_notification(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("hook_id" = String, Path, description = "Hook identifier"), OrderHeaders),
     responses((status = 204, description = "Detached (No content, as the spec says)"),
-        (status = 400, description = "Refused (e.g. no such hook)", body = Object, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such hook)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
 pub(crate) async fn delete_hook(
     state: State<AppState>,
     caller: OrderCaller,

@@ -33,6 +33,19 @@ pub(crate) struct EventQuery {
     limit: usize,
 }
 
+/// One page of events (spec 002).
+#[derive(utoipa::ToSchema)]
+#[expect(
+    dead_code,
+    reason = "documentation only: the answer is the engine's Page"
+)]
+pub(crate) struct EventPage {
+    /// The page's events, oldest first.
+    data: Vec<ordergate::events::NotificationEvent>,
+    /// Where the page is among all matches.
+    pagination: ordergate::events::Pagination,
+}
+
 fn default_limit() -> usize {
     DEFAULT_LIMIT
 }
@@ -41,8 +54,8 @@ fn default_limit() -> usize {
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(EventQuery, MerchantHeaders),
     responses(
-        (status = 200, description = "`{data: [NotificationEvent…], pagination: {offset, limit, size, totalSize}}`", body = Object),
-        (status = 400, description = "Invalid query", body = Object, content_type = "application/problem+json"),
+        (status = 200, description = "One page of events", body = EventPage),
+        (status = 400, description = "Invalid query", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn list_events(
     State(state): State<AppState>,
@@ -68,8 +81,8 @@ pub(crate) async fn list_events(
 #[utoipa::path(get, path = "/api/v1/events/{event_id}", tag = "events",
     params(("event_id" = String, Path, description = "Event identifier"), MerchantHeaders),
     responses(
-        (status = 200, description = "The NotificationEvent", body = Object),
-        (status = 404, description = "No such event for this merchant", body = Object, content_type = "application/problem+json"),
+        (status = 200, description = "The NotificationEvent", body = ordergate::events::NotificationEvent),
+        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_event(
     State(state): State<AppState>,
@@ -89,8 +102,8 @@ pub(crate) async fn get_event(
 #[utoipa::path(post, path = "/api/v1/events/{event_id}/retry", tag = "events",
     params(("event_id" = String, Path, description = "Event identifier"), MerchantHeaders),
     responses(
-        (status = 200, description = "The re-queued NotificationEvent", body = Object),
-        (status = 404, description = "No such event for this merchant", body = Object, content_type = "application/problem+json"),
+        (status = 200, description = "The re-queued NotificationEvent", body = ordergate::events::NotificationEvent),
+        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn retry_event(
     State(state): State<AppState>,

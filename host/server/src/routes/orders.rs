@@ -1,6 +1,7 @@
 //! The order routes: create, read, list, delete and validate orders, and the one way every
 //! mutation route runs its [`Mutation`] ([`mutate`]).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
@@ -120,10 +121,10 @@ async fn run(
 /// Create an order: 201 with the order, its `Location` and `ETag`.
 #[utoipa::path(post, path = "/api/v0/checkout/orders", tag = "orders",
     params(OrderHeaders),
-    request_body(content = Object, description = "The new order (NewOrder): reference, culture, currency, country, cart, customer, consents, attributes"),
+    request_body(content = NewOrder, description = "The new order"),
     responses(
-        (status = 201, description = "The created order", body = Object),
-        (status = 400, description = "Invalid body or refused by validations", body = Object, content_type = "application/problem+json"),
+        (status = 201, description = "The created order", body = ordergate::model::Order),
+        (status = 400, description = "Invalid body or refused by validations", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn create_order(
     State(state): State<AppState>,
@@ -145,8 +146,8 @@ pub(crate) async fn create_order(
 #[utoipa::path(get, path = "/api/v0/checkout/orders/{order_id}", tag = "orders",
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
-        (status = 200, description = "The order", body = Object),
-        (status = 404, description = "No such order for this merchant and channel", body = Object, content_type = "application/problem+json"),
+        (status = 200, description = "The order", body = ordergate::model::Order),
+        (status = 404, description = "No such order for this merchant and channel", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_order(
     State(state): State<AppState>,
@@ -166,17 +167,20 @@ pub(crate) async fn get_order(
     Ok(response)
 }
 
-/// One page of a list: `{data, pagination}` (spec 002).
-#[derive(Debug, Serialize)]
-struct PageBody<T> {
-    data: Vec<T>,
+/// One page of orders: `{data, pagination}`, paginated like spec 002's events.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct OrderPage {
+    /// The page's orders, oldest first.
+    #[schema(value_type = Vec<ordergate::model::Order>)]
+    data: Vec<Arc<ordergate::model::Order>>,
+    /// Where the page is among all orders.
     pagination: ordergate::store::Pagination,
 }
 
 /// List the tenant's orders, oldest first, paginated like events.
 #[utoipa::path(get, path = "/api/v0/checkout/orders", tag = "orders",
     params(PageQuery, OrderHeaders),
-    responses((status = 200, description = "`{data: [order…], pagination: {offset, limit, size, totalSize}}`", body = Object)))]
+    responses((status = 200, description = "One page of orders", body = OrderPage)))]
 pub(crate) async fn list_orders(
     State(state): State<AppState>,
     OrderCaller(scope): OrderCaller,
@@ -186,7 +190,7 @@ pub(crate) async fn list_orders(
         .engine(move |host| host.list_orders(&scope.tenant, page.offset, page.limit))
         .await??;
     let data = data.into_iter().map(|stored| stored.order).collect();
-    Ok(Json(PageBody { data, pagination }).into_response())
+    Ok(Json(OrderPage { data, pagination }).into_response())
 }
 
 /// Delete an order: 204. Its notification events stay in the log.
@@ -194,7 +198,7 @@ pub(crate) async fn list_orders(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such order", body = Object, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn delete_order(
     State(state): State<AppState>,
@@ -214,8 +218,8 @@ pub(crate) async fn delete_order(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
         (status = 200, description = "Every check passed: the trace", body = Object),
-        (status = 400, description = "validation-failed with every violation", body = Object, content_type = "application/problem+json"),
-        (status = 404, description = "No such order", body = Object, content_type = "application/problem+json"),
+        (status = 400, description = "validation-failed with every violation", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn validate_order(
     State(state): State<AppState>,
