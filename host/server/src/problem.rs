@@ -231,7 +231,7 @@ impl Problem {
     dead_code,
     reason = "documentation only: Problem::to_json writes the document"
 )]
-pub(crate) struct ProblemDoc {
+pub(crate) struct ProblemDetails {
     /// `/problems/<slug>`, e.g. `/problems/validation-failed`.
     #[schema(rename = "type")]
     kind: String,

@@ -119,7 +119,7 @@ async fn the_document_and_the_router_agree(store: Arc<dyn Storage>) {
         "NotificationEvent",
         "EventPage",
         "OrderPage",
-        "ProblemDoc",
+        "ProblemDetails",
         "Violation",
     ] {
         assert!(schemas.get(name).is_some(), "schema {name} missing");
@@ -136,7 +136,11 @@ async fn the_document_and_the_router_agree(store: Arc<dyn Storage>) {
         ])
     );
     assert!(schemas["Order"]["properties"].get("lastModified").is_some());
-    assert!(schemas["ProblemDoc"]["properties"].get("type").is_some());
+    assert!(
+        schemas["ProblemDetails"]["properties"]
+            .get("type")
+            .is_some()
+    );
     let cart = &doc["paths"]["/api/v0/checkout/orders/{order_id}/cart"]["put"];
     assert_eq!(
         cart["requestBody"]["content"]["application/json"]["schema"]["$ref"],
@@ -144,7 +148,7 @@ async fn the_document_and_the_router_agree(store: Arc<dyn Storage>) {
     );
     assert_eq!(
         cart["responses"]["400"]["content"]["application/problem+json"]["schema"]["$ref"],
-        "#/components/schemas/ProblemDoc"
+        "#/components/schemas/ProblemDetails"
     );
 
     // Each documented operation reaches a handler: neither the fallback nor a 405.

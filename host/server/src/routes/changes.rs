@@ -48,8 +48,8 @@ async fn change_no_content(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::StateUpdate, description = "`{\"currentStatus\": \"processing\"}`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_state(
     state: State<AppState>,
     caller: OrderCaller,
@@ -66,8 +66,8 @@ pub(crate) async fn put_state(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Cart, description = "The cart"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
-        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_cart(
     state: State<AppState>,
     caller: OrderCaller,
@@ -83,7 +83,7 @@ pub(crate) async fn put_cart(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Address, description = "The address"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_billing(
     state: State<AppState>,
     caller: OrderCaller,
@@ -100,7 +100,7 @@ pub(crate) async fn put_billing(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Address, description = "The address"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_shipping_address(
     state: State<AppState>,
     caller: OrderCaller,
@@ -117,7 +117,7 @@ pub(crate) async fn put_shipping_address(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ReferenceUpdate, description = "`{\"reference\": \"ext-1\"}`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_reference(
     state: State<AppState>,
     caller: OrderCaller,
@@ -134,7 +134,7 @@ pub(crate) async fn put_reference(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = Object, description = "A JSON merge patch of `attributes`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn patch_attributes(
     state: State<AppState>,
     caller: OrderCaller,
@@ -151,7 +151,7 @@ pub(crate) async fn patch_attributes(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Payment, description = "The payment"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn post_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -169,7 +169,7 @@ pub(crate) async fn post_payment(
         ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
     request_body(content = ordergate::model::Payment, description = "The payment"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -187,7 +187,7 @@ pub(crate) async fn put_payment(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused (e.g. no such payment)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such payment)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_payment(
     state: State<AppState>,
     caller: OrderCaller,
@@ -204,7 +204,7 @@ pub(crate) async fn delete_payment(
         ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
     request_body(content = ordergate::model::Shipping, description = "The shipping"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn put_shipping(
     state: State<AppState>,
     caller: OrderCaller,
@@ -222,7 +222,7 @@ pub(crate) async fn put_shipping(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused (e.g. no such shipping)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such shipping)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_shipping(
     state: State<AppState>,
     caller: OrderCaller,
@@ -238,7 +238,7 @@ pub(crate) async fn delete_shipping(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Consent, description = "The consent: id, checked, text, required"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn post_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -256,7 +256,7 @@ pub(crate) async fn post_consent(
         ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
     request_body(content = ordergate::model::Consent, description = "The fields to replace"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn patch_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -273,7 +273,7 @@ pub(crate) async fn patch_consent(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 400, description = "Refused (e.g. no such consent)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such consent)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_consent(
     state: State<AppState>,
     caller: OrderCaller,
@@ -290,7 +290,7 @@ pub(crate) async fn delete_consent(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     request_body(content = ordergate::model::Notification, description = "The notification: id, adapterId, reference, description, scope, schema, invoke, version, delay"),
     responses((status = 204, description = "Registered (No content, as the spec says)"),
-        (status = 400, description = "invalid-notification naming the field", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "invalid-notification naming the field", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn post_notification(
     state: State<AppState>,
     caller: OrderCaller,
@@ -314,7 +314,7 @@ pub(crate) async fn post_notification(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("notification_id" = String, Path, description = "Notification identifier"), OrderHeaders),
     responses((status = 204, description = "Removed (No content, as the spec says)"),
-        (status = 400, description = "Refused (e.g. no such notification)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such notification)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_notification(
     state: State<AppState>,
     caller: OrderCaller,
@@ -330,7 +330,7 @@ pub(crate) async fn delete_notification(
     params(("order_id" = String, Path, description = "Order identifier"),
         ("hook_id" = String, Path, description = "Hook identifier"), OrderHeaders),
     responses((status = 204, description = "Detached (No content, as the spec says)"),
-        (status = 400, description = "Refused (e.g. no such hook)", body = crate::problem::ProblemDoc, content_type = "application/problem+json")))]
+        (status = 400, description = "Refused (e.g. no such hook)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_hook(
     state: State<AppState>,
     caller: OrderCaller,

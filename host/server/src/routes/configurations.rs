@@ -17,7 +17,7 @@ use crate::state::AppState;
     request_body(content = Object, description = "The configuration, e.g. `{\"internalUrl\": \"https://…\"}`"),
     responses(
         (status = 200, description = "The configuration as stored", body = Object),
-        (status = 400, description = "Not a JSON object", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Not a JSON object", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn put_configuration(
     State(state): State<AppState>,
@@ -38,7 +38,7 @@ pub(crate) async fn put_configuration(
     params(("adapter_id" = String, Path, description = "Adapter identifier"), MerchantHeaders),
     responses(
         (status = 200, description = "The configuration", body = Object),
-        (status = 404, description = "None set", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "None set", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_configuration(
     State(state): State<AppState>,

@@ -55,7 +55,7 @@ fn default_limit() -> usize {
     params(EventQuery, MerchantHeaders),
     responses(
         (status = 200, description = "One page of events", body = EventPage),
-        (status = 400, description = "Invalid query", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid query", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn list_events(
     State(state): State<AppState>,
@@ -82,7 +82,7 @@ pub(crate) async fn list_events(
     params(("event_id" = String, Path, description = "Event identifier"), MerchantHeaders),
     responses(
         (status = 200, description = "The NotificationEvent", body = ordergate::events::NotificationEvent),
-        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_event(
     State(state): State<AppState>,
@@ -103,7 +103,7 @@ pub(crate) async fn get_event(
     params(("event_id" = String, Path, description = "Event identifier"), MerchantHeaders),
     responses(
         (status = 200, description = "The re-queued NotificationEvent", body = ordergate::events::NotificationEvent),
-        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such event for this merchant", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn retry_event(
     State(state): State<AppState>,

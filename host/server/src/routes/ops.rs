@@ -26,7 +26,7 @@ pub(crate) async fn healthz() -> Response {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "`{\"status\": \"ready\", \"eventsDue\": n}`", body = Object),
-        (status = 503, description = "The store does not answer", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 503, description = "The store does not answer", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError> {
     let due = state

@@ -124,7 +124,7 @@ async fn run(
     request_body(content = NewOrder, description = "The new order"),
     responses(
         (status = 201, description = "The created order", body = ordergate::model::Order),
-        (status = 400, description = "Invalid body or refused by validations", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid body or refused by validations", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn create_order(
     State(state): State<AppState>,
@@ -147,7 +147,7 @@ pub(crate) async fn create_order(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
         (status = 200, description = "The order", body = ordergate::model::Order),
-        (status = 404, description = "No such order for this merchant and channel", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order for this merchant and channel", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_order(
     State(state): State<AppState>,
@@ -198,7 +198,7 @@ pub(crate) async fn list_orders(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such order", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn delete_order(
     State(state): State<AppState>,
@@ -218,8 +218,8 @@ pub(crate) async fn delete_order(
     params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
     responses(
         (status = 200, description = "Every check passed: the trace", body = Object),
-        (status = 400, description = "validation-failed with every violation", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
-        (status = 404, description = "No such order", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "validation-failed with every violation", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 404, description = "No such order", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn validate_order(
     State(state): State<AppState>,

@@ -183,8 +183,8 @@ fn manifest_for(plugin_id: &str, bytes: &[u8]) -> Result<PluginManifest, Problem
     request_body(content = Object, content_type = "multipart/form-data", description = "`manifest` (JSON) and `module` (the component's bytes)"),
     responses(
         (status = 201, description = "`{id, version, kind, sha256, size, source, loadUs, initFuel}`", body = Object),
-        (status = 413, description = "Larger than the upload limit", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "Not a component, wrong world, forbidden import, or init refused", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
+        (status = 422, description = "Not a component, wrong world, forbidden import, or init refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn upload_plugin(
     State(state): State<AppState>,
@@ -240,7 +240,7 @@ pub(crate) async fn list_plugins(
     params(("plugin_id" = String, Path, description = "Plugin identifier"), OrderHeaders),
     responses(
         (status = 200, description = "`{data: [{id, version, status, sha256, size, manifest, uploadedBy, uploadedAt}]}`", body = Object),
-        (status = 404, description = "No version of this plugin", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No version of this plugin", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_plugin(
     State(state): State<AppState>,
@@ -267,7 +267,7 @@ pub(crate) async fn get_plugin(
         ("version" = u32, Path, description = "Version number"), OrderHeaders),
     responses(
         (status = 200, description = "The activated version", body = Object),
-        (status = 404, description = "No such version", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "No such version", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn activate_version(
     State(state): State<AppState>,
@@ -285,7 +285,7 @@ pub(crate) async fn activate_version(
     params(("plugin_id" = String, Path, description = "Plugin identifier"), OrderHeaders),
     responses(
         (status = 204, description = "Removed"),
-        (status = 404, description = "Not installed", body = crate::problem::ProblemDoc, content_type = "application/problem+json"),
+        (status = 404, description = "Not installed", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn delete_plugin(
     State(state): State<AppState>,
