@@ -22,6 +22,8 @@ on_backends!(
         validate_answers_200_or_every_violation,
         notifications_with_bad_scope_or_schema_are_refused,
         invoke_urls_pass_the_configured_check,
+        the_acting_adapter_does_not_trigger_its_own_hooks,
+        requests_queue_for_a_busy_engine,
     ],
     { memory: crate::common::memory() }
 );
@@ -595,4 +597,88 @@ async fn invoke_urls_pass_the_configured_check(store: Arc<dyn Storage>) {
         stored["notifications"][0]["invoke"],
         "https://erp.example.com/x"
     );
+}
+
+async fn the_acting_adapter_does_not_trigger_its_own_hooks(store: Arc<dyn Storage>) {
+    let server = start(store).await;
+    let manifest =
+        json!({"kind": "hook", "subscribeTo": ["cart"], "adapterId": "promo", "config": {}});
+    let response = server
+        .upload(
+            "three-for-two",
+            ordergate_test_support::THREE_FOR_TWO,
+            manifest,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let three = json!({
+        "items": [{"sku": "T", "quantity": 3, "price": {"includingVat": 100.0, "excludingVat": 80.0}}],
+        "total": {"includingVat": 300.0, "excludingVat": 240.0}
+    });
+    let order = server.create_order(json!({})).await;
+    let cart_path = format!("{}/cart?trace=true", order_path(&order));
+
+    let by_merchant = change(&server, Method::PUT, &cart_path, Some(three.clone())).await;
+    assert_eq!(
+        by_merchant["trace"]["plugins"][0]["plugin"],
+        "three-for-two"
+    );
+    assert_eq!(
+        by_merchant["order"]["cart"]["discounts"][0]["code"], "3for2",
+        "{by_merchant}"
+    );
+    let response = server
+        .req(Method::PUT, &cart_path)
+        .header("x-adapterid", "promo")
+        .json(&three)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let by_adapter: Value = response.json().await.unwrap();
+    assert_eq!(by_adapter["trace"]["plugins"], json!([]), "{by_adapter}");
+    assert_eq!(by_adapter["order"]["cart"]["discounts"], Value::Null);
+}
+
+async fn requests_queue_for_a_busy_engine(store: Arc<dyn Storage>) {
+    let config = ordergate_server::ServerConfig {
+        engine_concurrency: Some(1),
+        ..config()
+    };
+    let server = start_server(store, config, Arc::new(ordergate_server::AllowAllInvokes)).await;
+    assert_eq!(server.state.engine_capacity(), 1);
+    server.install_max_quantity().await;
+    let mut paths = Vec::new();
+    for _ in 0..8 {
+        paths.push(format!(
+            "{}/cart",
+            order_path(&server.create_order(json!({})).await)
+        ));
+    }
+    // Eight at once through one engine slot: every one waits its turn, none fails.
+    let requests = paths
+        .iter()
+        .map(|path| server.req(Method::PUT, path).json(&cart(2)).send());
+    let statuses: Vec<u16> = futures_join(requests).await;
+    assert_eq!(statuses, [200; 8]);
+    let metrics = server.state.metrics().render();
+    assert!(
+        metrics.contains(
+            "ordergate_plugin_runs_total{plugin=\"max-quantity\",verdict=\"accepted\"} 16\n"
+        ),
+        "{metrics}"
+    );
+}
+
+/// Runs the requests concurrently (each on its own task) and collects their statuses.
+async fn futures_join<F>(requests: impl Iterator<Item = F>) -> Vec<u16>
+where
+    F: std::future::Future<Output = reqwest::Result<reqwest::Response>> + Send + 'static,
+{
+    let tasks: Vec<_> = requests.map(tokio::spawn).collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap().unwrap().status().as_u16());
+    }
+    statuses
 }
