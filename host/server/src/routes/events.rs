@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use ordergate::events::{DEFAULT_LIMIT, EventFilter};
+use ordergate::events::EventFilter;
 use serde::Deserialize;
 
 use super::MerchantHeaders;
@@ -29,7 +29,7 @@ pub(crate) struct EventQuery {
     #[serde(default)]
     offset: usize,
     /// Page size, at most 100. Default 10.
-    #[serde(default = "default_limit")]
+    #[serde(default = "super::default_limit")]
     limit: usize,
 }
 
@@ -44,10 +44,6 @@ pub(crate) struct EventPage {
     data: Vec<ordergate::events::NotificationEvent>,
     /// Where the page is among all matches.
     pagination: ordergate::events::Pagination,
-}
-
-fn default_limit() -> usize {
-    DEFAULT_LIMIT
 }
 
 /// The merchant's events, oldest first: `{data, pagination}`.

@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Extension};
+use axum::http::{HeaderName, HeaderValue};
 use axum::middleware;
+use axum::response::Response;
+use ordergate::store::DEFAULT_LIMIT;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -21,6 +24,21 @@ mod plugins;
 
 use crate::observe;
 use crate::state::AppState;
+
+/// The page size when a list request names none (spec 002: 10).
+pub(crate) fn default_limit() -> usize {
+    DEFAULT_LIMIT
+}
+
+/// `response` with header `name` set to `value`. Ids and versions always make valid header
+/// values; one that did not would be left out rather than fail an answer whose change is
+/// already committed.
+pub(crate) fn with_header(mut response: Response, name: HeaderName, value: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
 
 /// The headers of the order and plugin routes (spec 000/001).
 #[derive(utoipa::IntoParams)]

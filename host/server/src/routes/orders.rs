@@ -6,14 +6,14 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ordergate::model::NewOrder;
-use ordergate::store::{DEFAULT_LIMIT, Page};
+use ordergate::store::Page;
 use ordergate::{Committed, Mutation, MutationError, Scope};
 use serde::{Deserialize, Serialize};
 
-use super::OrderHeaders;
+use super::{OrderHeaders, with_header};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, MutationOptions, OrderCaller, PathParams, QueryParams, etag};
 use crate::state::AppState;
@@ -29,12 +29,8 @@ pub(crate) struct PageQuery {
     #[serde(default)]
     pub offset: usize,
     /// Page size, at most 100. Default 10.
-    #[serde(default = "default_limit")]
+    #[serde(default = "super::default_limit")]
     pub limit: usize,
-}
-
-fn default_limit() -> usize {
-    DEFAULT_LIMIT
 }
 
 /// Notes the order id on the request's span, so its log lines can be found by order.
@@ -45,15 +41,12 @@ pub(crate) fn note_order(order_id: &str) {
 /// An order answer: the order with its `ETag`, or with `?trace=true` the whole
 /// [`Committed`] (`{order, version, trace}`).
 pub(crate) fn order_answer(status: StatusCode, committed: &Committed, trace: bool) -> Response {
-    let mut response = if trace {
+    let response = if trace {
         (status, Json(committed)).into_response()
     } else {
         (status, Json(&*committed.order)).into_response()
     };
-    if let Ok(value) = HeaderValue::from_str(&etag(committed.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    response
+    with_header(response, header::ETAG, &etag(committed.version))
 }
 
 /// Runs `mutation` on the order (compare-and-set with `If-Match`), records its metrics,
@@ -74,11 +67,12 @@ pub(crate) async fn mutate(
     })
     .await?;
     if no_content && !options.trace {
-        let mut response = order_answer(StatusCode::NO_CONTENT, &committed, false);
-        *response.body_mut() = axum::body::Body::empty();
-        response.headers_mut().remove(header::CONTENT_TYPE);
-        response.headers_mut().remove(header::CONTENT_LENGTH);
-        return Ok(response);
+        let response = StatusCode::NO_CONTENT.into_response();
+        return Ok(with_header(
+            response,
+            header::ETAG,
+            &etag(committed.version),
+        ));
     }
     Ok(order_answer(StatusCode::OK, &committed, options.trace))
 }
@@ -134,12 +128,9 @@ pub(crate) async fn create_order(
 ) -> Result<Response, ApiError> {
     let committed = run(&state, options, move |host| host.create_order(&scope, new)).await?;
     note_order(&committed.order.id);
-    let mut response = order_answer(StatusCode::CREATED, &committed, options.trace);
+    let response = order_answer(StatusCode::CREATED, &committed, options.trace);
     let location = format!("{ORDERS}/{}", committed.order.id);
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    Ok(with_header(response, header::LOCATION, &location))
 }
 
 /// Read an order, with the `ETag` of its version.
@@ -160,11 +151,8 @@ pub(crate) async fn get_order(
         .engine(move |host| host.order(&scope.tenant, &id))
         .await??
         .ok_or_else(|| ApiError::Mutation(MutationError::NotFound(order_id)))?;
-    let mut response = Json(&*stored.order).into_response();
-    if let Ok(value) = HeaderValue::from_str(&etag(stored.version)) {
-        response.headers_mut().insert(header::ETAG, value);
-    }
-    Ok(response)
+    let response = Json(&*stored.order).into_response();
+    Ok(with_header(response, header::ETAG, &etag(stored.version)))
 }
 
 /// One page of orders: `{data, pagination}`, paginated like spec 002's events.

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ordergate::clock::rfc3339;
 use ordergate::store::{PluginStatus, PluginVersion};
@@ -12,7 +12,7 @@ use ordergate::{InstallReport, PluginKind, PluginManifest};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::OrderHeaders;
+use super::{OrderHeaders, with_header};
 use crate::error::ApiError;
 use crate::extract::{OrderCaller, PathParams, body_problem, parse_json};
 use crate::problem::{Problem, ProblemType};
@@ -203,11 +203,8 @@ pub(crate) async fn upload_plugin(
         })
         .await??;
     let location = format!("{PLUGINS}/{}", report.id);
-    let mut response = (StatusCode::CREATED, Json(Uploaded::new(kind, report))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    let response = (StatusCode::CREATED, Json(Uploaded::new(kind, report))).into_response();
+    Ok(with_header(response, header::LOCATION, &location))
 }
 
 /// The tenant's active plugins, in the order they run: `{data: [...]}`.
