@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
-use crate::events::EventLog;
+use crate::events::{EventLog, Page};
 use crate::model::{NewOrder, OrderLimits};
 use crate::mutation::Mutation;
-use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope};
+use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope, Trace};
 use crate::registry::{Registry, Tenant};
 use crate::sandbox::{Sandbox, SandboxConfig};
-use crate::store::{MemoryStore, PluginStore, Storage, StoreError, StoredOrder};
+use crate::store::{MemoryStore, OrderKey, PluginStore, Storage, StoreError, StoredOrder};
 
 /// The ordergate host: install plugins, then send order mutations through them.
 ///
@@ -140,6 +140,15 @@ impl Host {
             .set_adapter_configuration(merchant, adapter_id, configuration)
     }
 
+    /// The merchant's configuration of an adapter, if set.
+    pub fn adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        self.store.adapter_configuration(merchant, adapter_id)
+    }
+
     /// Creates an order with a new id.
     pub fn create_order(&self, scope: &Scope, new: NewOrder) -> Result<Committed, MutationError> {
         let id = self.pipeline.new_order_id();
@@ -170,6 +179,38 @@ impl Host {
     ) -> Result<Committed, MutationError> {
         self.pipeline
             .run(scope, order_id, &mutation, Some(expected_version))
+    }
+
+    /// Runs the built-in checks and every validation plugin on the order as it stands
+    /// (`POST …/orders/{id}/validate`), changing nothing: `Ok` with what ran when all pass,
+    /// [`MutationError::Rejected`] with every violation otherwise.
+    pub fn validate_order(&self, scope: &Scope, order_id: &str) -> Result<Trace, MutationError> {
+        self.pipeline.validate_stored(scope, order_id)
+    }
+
+    /// The tenant's orders, oldest first, a page at a time (`GET …/orders`).
+    pub fn list_orders(
+        &self,
+        tenant: &Tenant,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Page<StoredOrder>, MutationError> {
+        (self.store.list_orders(tenant, offset, limit)).map_err(MutationError::Store)
+    }
+
+    /// Deletes an order (`DELETE …/orders/{id}`); its events stay in the log.
+    /// [`MutationError::NotFound`] when the tenant has no such order.
+    pub fn delete_order(&self, tenant: &Tenant, id: &str) -> Result<(), MutationError> {
+        let key = OrderKey {
+            merchant: tenant.merchant.clone(),
+            channel: tenant.channel.clone(),
+            id: id.to_owned(),
+        };
+        match self.store.delete_order(&key) {
+            Ok(()) => Ok(()),
+            Err(StoreError::NotFound) => Err(MutationError::NotFound(id.to_owned())),
+            Err(err) => Err(MutationError::Store(err)),
+        }
     }
 
     /// A stored order and its version, with the hook bindings in force now (reading them

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Address, Cart, NewOrder, Notification, Order, OrderState, OrderStatus, Payment, Shipping,
-    Transition,
+    Address, Attributes, Cart, Consent, NewOrder, Notification, Order, OrderState, OrderStatus,
+    Payment, Shipping, Transition,
 };
 use crate::violation::Violation;
 
@@ -32,6 +32,26 @@ pub enum Mutation {
     SetBillingAddress(Address),
     /// Replace the shipping address (`PUT …/customer/shipping`).
     SetShippingAddress(Address),
+    /// Merge into the order's custom attributes (`PATCH …/attributes`), as an RFC 7396 JSON
+    /// merge patch: a `null` removes the key, an object merges, anything else replaces.
+    /// Allowed while payments may change (checkout, processing, accepted): attributes are
+    /// the information external systems add after the order is locked.
+    MergeAttributes(Attributes),
+    /// Add a consent (`POST …/consents`); an id is generated when it has none.
+    AddConsent(Consent),
+    /// Change a consent (`PATCH …/consents/{id}`): each field present in `changes` replaces
+    /// the consent's (its id stays).
+    UpdateConsent {
+        /// Id of the consent.
+        id: String,
+        /// The fields to set.
+        changes: Consent,
+    },
+    /// Remove a consent (`DELETE …/consents/{id}`).
+    DeleteConsent {
+        /// Id of the consent.
+        id: String,
+    },
     /// Add a payment, or replace the one with the same id.
     UpsertPayment(Payment),
     /// Remove the payment with this id.
@@ -173,6 +193,53 @@ impl Mutation {
                 editable(from, "/customer/shipping", "the shipping address")?;
                 order.customer.get_or_insert_default().shipping = Some(address.clone());
                 "/customer/shipping".to_owned()
+            }
+            Mutation::MergeAttributes(changes) => {
+                children_editable::<Payment>(from).map_err(|_| {
+                    let message = format!("attributes cannot be changed once the order is {from}");
+                    vec![Violation::builtin("/attributes", "order-locked", message)]
+                })?;
+                let mut merged =
+                    serde_json::Value::Object(order.attributes.take().unwrap_or_default());
+                json_patch::merge(&mut merged, &serde_json::Value::Object(changes.clone()));
+                order.attributes = match merged {
+                    serde_json::Value::Object(map) => Some(map),
+                    _ => None,
+                };
+                "/attributes".to_owned()
+            }
+            Mutation::AddConsent(consent) => {
+                editable(from, "/consents", "consents")?;
+                let mut consent = consent.clone();
+                let id = consent.id.get_or_insert_with(|| new_id("c")).clone();
+                if order.consents.iter().any(|c| c.id.as_deref() == Some(&id)) {
+                    let message = format!("the order already has a consent {id}");
+                    return Err(vec![Violation::builtin(
+                        "/consents",
+                        "already-exists",
+                        message,
+                    )]);
+                }
+                order.consents.push(consent);
+                format!("/consents/{}", order.consents.len() - 1)
+            }
+            Mutation::UpdateConsent { id, changes } => {
+                editable(from, "/consents", "consents")?;
+                let Some(index) = (order.consents.iter()).position(|c| c.id.as_deref() == Some(id))
+                else {
+                    let message = format!("no entry with id `{id}` in consents");
+                    return Err(vec![Violation::builtin("/consents", "not-found", message)]);
+                };
+                let consent = &mut order.consents[index];
+                let changes = changes.clone();
+                consent.checked = changes.checked.or(consent.checked);
+                consent.text = changes.text.or(consent.text.take());
+                consent.required = changes.required.or(consent.required);
+                format!("/consents/{index}")
+            }
+            Mutation::DeleteConsent { id } => {
+                editable(from, "/consents", "consents")?;
+                remove_by_id(&mut order.consents, |c| c.id.as_deref(), id, "consents")?
             }
             Mutation::UpsertPayment(payment) => upsert(&mut order, payment.clone(), new_id)?,
             Mutation::RemovePayment { id } => remove::<Payment>(&mut order, id)?,

@@ -109,6 +109,10 @@ impl EventLog for Flaky {
         self.inner.list(merchant, filter, offset, limit)
     }
 
+    fn due_count(&self, now: SystemTime) -> Result<usize, EventLogError> {
+        self.inner.due_count(now)
+    }
+
     fn claim_due(
         &self,
         now: SystemTime,

@@ -148,6 +148,9 @@ pub fn events_claims_are_exclusive_and_earliest_first<S: Storage + ?Sized>(store
     }
 
     assert_eq!(store.claim_due(at(0), LEASE, 10).unwrap(), vec![]);
+    // The queue depth counts pending due events only (not delivered `x`, failed `y`).
+    let depths = [0, 1, 2, 3, 50].map(|s| store.due_count(at(s)).unwrap());
+    assert_eq!(depths, [0, 2, 3, 4, 5]);
     let first = store.claim_due(at(3), LEASE, 2).unwrap();
     assert_eq!(claimed(&first), ["b", "d"]);
     assert_eq!(
@@ -156,6 +159,8 @@ pub fn events_claims_are_exclusive_and_earliest_first<S: Storage + ?Sized>(store
     );
     assert_eq!(first[0].event, store.get("norce", "b").unwrap().unwrap());
     assert_ne!(first[0].token, first[1].token);
+    // Claimed events are still in the queue until an attempt is recorded.
+    assert_eq!(store.due_count(at(3)).unwrap(), 4);
     let second = store.claim_due(at(4), LEASE, 10).unwrap();
     assert_eq!(claimed(&second), ["e", "a"]);
     assert_eq!(store.claim_due(at(10), LEASE, 10).unwrap(), vec![]);

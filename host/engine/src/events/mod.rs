@@ -321,6 +321,10 @@ pub trait EventLog: Send + Sync {
         limit: usize,
     ) -> Result<Page<NotificationEvent>, EventLogError>;
 
+    /// How many `pending` events are due at `now` (`dueAt <= now`), claimed or not: the
+    /// delivery queue's depth, which a service exports as a gauge.
+    fn due_count(&self, now: SystemTime) -> Result<usize, EventLogError>;
+
     /// Claims up to `limit` `pending` events with `dueAt <= now` and no live lease, earliest
     /// `dueAt` first (ties in insertion order), for `lease`: until `now + lease` no other
     /// call returns them. Across merchants. Two concurrent callers never get the same event.

@@ -107,7 +107,14 @@ impl EventTable {
         Page::of(matches, offset, limit, NotificationEvent::clone)
     }
 
-    /// See [`super::EventLog::claim_due`].
+    /// See [`super::EventLog::due_count`].
+    pub fn due_count(&self, now: SystemTime) -> usize {
+        (self.entries.iter())
+            .filter(|e| e.event.status == EventStatus::Pending && e.event.due_at <= now)
+            .count()
+    }
+
+    /// Claims up to `limit` due events; see [`super::EventLog::claim_due`].
     pub fn claim_due(
         &mut self,
         now: SystemTime,

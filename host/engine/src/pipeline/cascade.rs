@@ -195,6 +195,7 @@ impl Pipeline {
         let acting = Scope {
             tenant: cx.scope.tenant.clone(),
             adapter_id: change.made_by_adapter.clone(),
+            request_id: cx.scope.request_id.clone(),
         };
         let ctx = plugin_context(&acting, hook);
         let order = view.of(latest);
@@ -257,6 +258,7 @@ impl Pipeline {
         let hook_scope = Scope {
             tenant: cx.scope.tenant.clone(),
             adapter_id: hook.manifest.adapter_id.clone(),
+            request_id: cx.scope.request_id.clone(),
         };
         // Validations see the hook's adapter as the acting one.
         let violations = self.validate_patch(cx, &hook_scope, &applied, depth);

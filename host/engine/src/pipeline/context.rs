@@ -31,6 +31,7 @@ impl<'p> MutationCtx<'p> {
             plugins,
             trace: Trace {
                 attempts: attempt,
+                request_id: scope.request_id.clone(),
                 ..Trace::default()
             },
             jsons: Jsons::new(&pipeline.json_memo),

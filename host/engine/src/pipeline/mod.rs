@@ -60,6 +60,9 @@ pub struct Scope {
     pub tenant: Tenant,
     /// The adapter making the change, if any: its own hooks do not run on the change.
     pub adapter_id: Option<String>,
+    /// The id of the request that asked for the change (a server's `x-request-id`), copied
+    /// into the trace so that logs and traces of one request can be matched.
+    pub request_id: Option<Arc<str>>,
 }
 
 impl Scope {
@@ -68,7 +71,14 @@ impl Scope {
         Self {
             tenant: Tenant::new(merchant, channel),
             adapter_id: None,
+            request_id: None,
         }
+    }
+
+    /// The same scope, for the request with this id (it appears in the trace).
+    pub fn with_request_id(mut self, request_id: impl Into<Arc<str>>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
     }
 
     /// The same tenant, acting as adapter `adapter_id` (the `x-adapterid` header).

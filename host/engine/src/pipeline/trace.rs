@@ -1,6 +1,7 @@
 //! What a mutation did, plugin by plugin: the record a merchant reads to understand why an
 //! order was accepted or refused, and what each plugin cost.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -13,6 +14,9 @@ use crate::sandbox::{Fault, PluginKind, PluginLog, Run};
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Trace {
+    /// The request that asked for the mutation ([`super::Scope::request_id`]), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<Arc<str>>,
     /// How many times the mutation was computed: more than 1 when a concurrent write to
     /// the same order forced a retry (the trace then shows the last attempt).
     pub attempts: u32,

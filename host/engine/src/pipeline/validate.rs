@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::context::MutationCtx;
-use super::trace::{PluginTrace, TraceError, Verdict};
-use super::{Pipeline, Scope};
+use super::trace::{PluginTrace, Trace, TraceError, Verdict};
+use super::{MutationError, Pipeline, Scope};
 use crate::checks;
 use crate::mutation::Applied;
 use crate::registry::{InstalledPlugin, OnFault};
@@ -12,6 +12,36 @@ use crate::sandbox::{CallContext, ChangeSummary, OrderView, PluginKind};
 use crate::violation::Violation;
 
 impl Pipeline {
+    /// The order as it stands, through the built-in checks and every validation plugin of
+    /// the tenant (each concerned, as on creation: the whole order is in question). Nothing
+    /// is written.
+    pub(crate) fn validate_stored(
+        &self,
+        scope: &Scope,
+        order_id: &str,
+    ) -> Result<Trace, MutationError> {
+        let Some(stored) = self.load(&scope.tenant, order_id)? else {
+            return Err(MutationError::NotFound(order_id.to_owned()));
+        };
+        let plugins = self.registry.tenant(&scope.tenant)?;
+        let mut cx = MutationCtx::new(self, scope, plugins, 1);
+        let applied = Applied {
+            from_status: Some(stored.order.state.current_status),
+            order: stored.order,
+            touched: vec![String::new()],
+            to_status: None,
+        };
+        let violations = self.validate_mutation(&mut cx, &applied);
+        if violations.is_empty() {
+            Ok(cx.trace)
+        } else {
+            Err(MutationError::Rejected {
+                violations,
+                trace: cx.trace,
+            })
+        }
+    }
+
     /// A mutation's validation: built-in checks, then every validation plugin the change
     /// concerns, in priority order. All run, so the merchant sees every reason at once, and
     /// whatever the budget: skipping one would let the mutation past it.

@@ -180,6 +180,10 @@ impl EventLog for MemoryStore {
         Ok(self.read().events.list(merchant, filter, offset, limit))
     }
 
+    fn due_count(&self, now: SystemTime) -> Result<usize, EventLogError> {
+        Ok(self.read().events.due_count(now))
+    }
+
     fn claim_due(
         &self,
         now: SystemTime,
