@@ -104,6 +104,19 @@ impl EventLog for PostgresStore {
         Ok(codec::page(data, offset, limit, total))
     }
 
+    fn due_count(&self, now: SystemTime) -> Result<usize, EventLogError> {
+        let due: i64 = self
+            .client()
+            .log("count due events")?
+            .query_one(
+                "SELECT COUNT(*) FROM events WHERE status = 'pending' AND due_at <= $1",
+                &[&micros(now)],
+            )
+            .and_then(|r| r.try_get(0))
+            .log("count due events")?;
+        Ok(codec::count(due))
+    }
+
     fn claim_due(
         &self,
         now: SystemTime,

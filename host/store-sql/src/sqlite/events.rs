@@ -90,6 +90,15 @@ impl EventLog for SqliteStore {
         Ok(codec::page(data, offset, limit, total))
     }
 
+    fn due_count(&self, now: SystemTime) -> Result<usize, EventLogError> {
+        let conn = self.reader().log("count due events")?;
+        let due: i64 = conn
+            .prepare_cached("SELECT COUNT(*) FROM events WHERE status = 'pending' AND due_at <= ?1")
+            .and_then(|mut s| s.query_row(params![micros(now)], |r| r.get(0)))
+            .log("count due events")?;
+        Ok(codec::count(due))
+    }
+
     fn claim_due(
         &self,
         now: SystemTime,
