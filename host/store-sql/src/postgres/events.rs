@@ -8,16 +8,16 @@ use ordergate::events::{
     Attempt, AttemptOutcome, ClaimedEvent, EventFilter, EventLog, EventLogError, NotificationEvent,
     Page,
 };
-use postgres::Transaction;
 use postgres::types::ToSql;
 
 use super::PostgresStore;
+use super::pool::{Session, Tx};
 use crate::codec::{self, TOKEN_SQL, micros};
 use crate::error::Context;
 
 /// Rewrites a held event's JSON and mirrored columns and ends any lease.
 fn rewrite(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     event: &NotificationEvent,
     round_start: i64,
 ) -> Result<(), EventLogError> {
@@ -69,12 +69,7 @@ impl EventLog for PostgresStore {
         let (sql_limit, sql_offset) = (codec::sql_limit(limit), codec::sql_int(offset));
 
         let mut client = self.client().log("list events")?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .log("list events")?;
+        let mut tx = client.snapshot().log("list events")?;
         let total: i64 = tx
             .query_one(
                 &format!("SELECT COUNT(*) FROM events WHERE {clause}"),

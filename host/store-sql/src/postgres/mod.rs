@@ -5,7 +5,6 @@ use std::time::SystemTime;
 
 use ::postgres::{Client, Config, NoTls};
 use r2d2::{Pool, PooledConnection};
-use r2d2_postgres::PostgresConnectionManager;
 
 use crate::SqlError;
 use crate::codec::micros;
@@ -14,6 +13,9 @@ use crate::migrate;
 mod events;
 mod orders;
 mod plugins;
+mod pool;
+
+use pool::Manager;
 
 /// Connections per store: enough for the blocking pool's concurrent storage calls of one
 /// node without taking a large share of the server's `max_connections` (100 by default)
@@ -23,8 +25,6 @@ const POOL_SIZE: u32 = 16;
 /// Key of the advisory lock that serializes migrations: database-wide, so two processes
 /// starting at once never both migrate (whatever their schema).
 const MIGRATION_LOCK: i64 = 0x6f72_6465_7267_6174; // "ordergat"
-
-type Manager = PostgresConnectionManager<NoTls>;
 
 /// Orders, events, plugin versions and adapter configurations in PostgreSQL: the storage
 /// of a deployment of several nodes. Every node sees the same plugins (the generation tells
@@ -62,16 +62,18 @@ impl PostgresStore {
         let config: Config = url.parse().map_err(SqlError::Postgres)?;
         let mut first = config.connect(NoTls).map_err(SqlError::Postgres)?;
         migrate(&mut first)?;
+        drop(first);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
             // A checkout does not spend a round trip on a test query; a connection the
             // server closed is noticed by its error and dropped (`has_broken`).
             .test_on_check_out(false)
-            .build(PostgresConnectionManager::new(config, NoTls))?;
+            .build(Manager(config))?;
         Ok(PostgresStore { pool })
     }
 
+    /// A pooled connection with its prepared statements.
     fn client(&self) -> Result<PooledConnection<Manager>, r2d2::Error> {
         self.pool.get()
     }

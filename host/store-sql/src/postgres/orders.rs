@@ -2,32 +2,24 @@
 
 use ordergate::events::NotificationEvent;
 use ordergate::store::{OrderKey, OrderStore, OrderWrite, Page, StoreError, StoredOrder, Tenant};
-use postgres::Transaction;
 
 use super::PostgresStore;
+use super::pool::{Session, Tx};
 use crate::codec::{self, EventRow};
 use crate::error::Context;
 
 /// Inserts `events` in the transaction, in order; the first id already taken (stored, or
 /// earlier in the batch) fails the whole write: the caller's transaction rolls back. A
 /// concurrent insert of the same id waits for the other transaction, then counts as taken.
-pub(super) fn insert_events(
-    tx: &mut Transaction<'_>,
-    events: &[EventRow<'_>],
-) -> Result<(), StoreError> {
+pub(super) fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
-    let insert = tx
-        .prepare(
-            "INSERT INTO events (id, merchant, channel, adapter_id, reference, order_id, status, due_at, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-        )
-        .store("prepare an event insert")?;
     for e in events {
         let inserted = tx
             .execute(
-                &insert,
+                "INSERT INTO events (id, merchant, channel, adapter_id, reference, order_id, status, due_at, body)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
                 &[
                     &e.id,
                     &e.merchant,
@@ -167,12 +159,7 @@ impl OrderStore for PostgresStore {
     ) -> Result<Page<StoredOrder>, StoreError> {
         let mut client = self.client().store("list orders")?;
         // One snapshot for the count and the page.
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .store("list orders")?;
+        let mut tx = client.snapshot().store("list orders")?;
         let total: i64 = tx
             .query_one(
                 "SELECT COUNT(*) FROM orders WHERE merchant = $1 AND channel = $2",

@@ -5,10 +5,11 @@ use ordergate::store::{
     ConfigStore, PluginStatus, PluginStore, PluginUpload, PluginVersion, StoreError, Tenant,
     content_hash,
 };
-use postgres::{GenericClient, Row, Transaction};
+use postgres::Row;
 use serde_json::Value;
 
 use super::PostgresStore;
+use super::pool::{Session, Tx};
 use crate::codec::{self, PLUGIN_COLUMNS, PluginRow, plugin_status};
 use crate::error::Context;
 
@@ -37,7 +38,7 @@ fn decode(rows: Vec<Row>) -> Result<Vec<PluginVersion>, StoreError> {
 /// Moves the tenant's generation. First in every plugin write: the row lock it takes
 /// serializes the tenant's plugin writes (two uploads cannot both number version n), and a
 /// write that fails or changes nothing rolls the bump back.
-fn bump_generation(tx: &mut Transaction<'_>, tenant: &Tenant) -> Result<(), StoreError> {
+fn bump_generation(tx: &mut Tx<'_>, tenant: &Tenant) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO plugin_generations (merchant, channel, generation) VALUES ($1, $2, 1)
          ON CONFLICT (merchant, channel) DO UPDATE SET generation = plugin_generations.generation + 1",
@@ -49,7 +50,7 @@ fn bump_generation(tx: &mut Transaction<'_>, tenant: &Tenant) -> Result<(), Stor
 
 /// Makes the plugin's active version (if any) `status`.
 fn retire_active(
-    tx: &mut Transaction<'_>,
+    tx: &mut Tx<'_>,
     tenant: &Tenant,
     id: &str,
     status: PluginStatus,
@@ -68,7 +69,7 @@ fn retire_active(
 }
 
 fn select_version(
-    client: &mut impl GenericClient,
+    client: &mut impl Session,
     tenant: &Tenant,
     id: &str,
     version: u32,

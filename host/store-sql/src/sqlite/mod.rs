@@ -72,9 +72,7 @@ impl SqliteStore {
         }
         let mut writer = Connection::open(path).map_err(sqlite)?;
         configure(&writer).map_err(sqlite)?;
-        let mode: String = writer
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
-            .map_err(sqlite)?;
+        let mode = wal(&writer).map_err(sqlite)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(sqlite(rusqlite::Error::InvalidParameterName(format!(
                 "journal_mode is {mode}, WAL was asked for"
@@ -123,6 +121,24 @@ impl SqliteStore {
 /// no other process's writer can commit between this transaction's read and its write.
 fn begin(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
+}
+
+/// Switches the file to WAL (a no-op when it is already). The switch needs the file to
+/// itself and SQLite does not wait for that through the busy handler, so while other
+/// processes open a new file at the same moment it is retried, within the busy timeout.
+fn wal(conn: &Connection) -> rusqlite::Result<String> {
+    let start = std::time::Instant::now();
+    loop {
+        match conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => return result,
+        }
+    }
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
