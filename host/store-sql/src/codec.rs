@@ -257,7 +257,12 @@ pub(crate) struct EventRow<'a> {
 }
 
 impl<'a> EventRow<'a> {
-    pub(crate) fn of(event: &'a NotificationEvent) -> Result<Self, CodecError> {
+    /// The rows of a write's events, encoded before any lock or connection is taken.
+    pub(crate) fn all(events: &'a [NotificationEvent]) -> Result<Vec<Self>, CodecError> {
+        events.iter().map(Self::of).collect()
+    }
+
+    fn of(event: &'a NotificationEvent) -> Result<Self, CodecError> {
         Ok(Self {
             id: &event.id,
             merchant: &event.merchant,

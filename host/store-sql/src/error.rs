@@ -80,10 +80,7 @@ impl<T, E: Into<Box<dyn Error + Send + Sync>>> Context<T> for Result<T, E> {
     }
 }
 
-pub(crate) fn backend(
-    context: &'static str,
-    e: impl Into<Box<dyn Error + Send + Sync>>,
-) -> BackendError {
+fn backend(context: &'static str, e: impl Into<Box<dyn Error + Send + Sync>>) -> BackendError {
     BackendError {
         context,
         source: e.into(),

@@ -42,15 +42,6 @@ pub(super) fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<
     Ok(())
 }
 
-/// Encodes events before a connection is taken.
-pub(super) fn event_rows(events: &[NotificationEvent]) -> Result<Vec<EventRow<'_>>, StoreError> {
-    events
-        .iter()
-        .map(EventRow::of)
-        .collect::<Result<_, _>>()
-        .store("encode an event")
-}
-
 impl OrderStore for PostgresStore {
     fn load(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError> {
         let row = self
@@ -84,7 +75,7 @@ impl OrderStore for PostgresStore {
             } => (order, Some(expected_version)),
         };
         let body = codec::order_json(order).store("encode the order")?;
-        let rows = event_rows(&events)?;
+        let rows = EventRow::all(&events).store("encode an event")?;
         let mut client = self.client().store("commit an order")?;
         let mut tx = client.transaction().store("begin an order commit")?;
         let key: [&(dyn postgres::types::ToSql + Sync); 3] =
@@ -144,7 +135,7 @@ impl OrderStore for PostgresStore {
     }
 
     fn append_events(&self, events: Vec<NotificationEvent>) -> Result<(), StoreError> {
-        let rows = event_rows(&events)?;
+        let rows = EventRow::all(&events).store("encode an event")?;
         let mut client = self.client().store("append events")?;
         let mut tx = client.transaction().store("begin an event append")?;
         insert_events(&mut tx, &rows)?;

@@ -43,15 +43,6 @@ pub(super) fn insert_events(
     Ok(())
 }
 
-/// Encodes events before any lock is taken.
-pub(super) fn event_rows(events: &[NotificationEvent]) -> Result<Vec<EventRow<'_>>, StoreError> {
-    events
-        .iter()
-        .map(EventRow::of)
-        .collect::<Result<_, _>>()
-        .store("encode an event")
-}
-
 impl OrderStore for SqliteStore {
     fn load(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError> {
         let conn = self.reader().store("load an order")?;
@@ -84,7 +75,7 @@ impl OrderStore for SqliteStore {
             } => (order, Some(expected_version)),
         };
         let body = codec::order_json(order).store("encode the order")?;
-        let rows = event_rows(&events)?;
+        let rows = EventRow::all(&events).store("encode an event")?;
         let mut conn = self.writer();
         let tx = begin(&mut conn).store("begin an order commit")?;
         let key = (&order.merchant, &order.channel, &order.id);
@@ -139,7 +130,7 @@ impl OrderStore for SqliteStore {
     }
 
     fn append_events(&self, events: Vec<NotificationEvent>) -> Result<(), StoreError> {
-        let rows = event_rows(&events)?;
+        let rows = EventRow::all(&events).store("encode an event")?;
         let mut conn = self.writer();
         let tx = begin(&mut conn).store("begin an event append")?;
         insert_events(&tx, &rows)?;

@@ -127,37 +127,34 @@ pub fn check_everything(store: &dyn Storage) {
     );
 }
 
-/// Writer threads on both stores compare-and-set one order until each has committed
-/// `per_thread` times: every commit gets a version of its own, none is lost (the final
-/// version counts them all, and the stored order is the last commit's).
+/// Writer threads on both stores increment a counter kept in one order (its reference),
+/// each a load and a compare-and-set, until each has committed `per_thread` times: every
+/// commit gets a version of its own and starts from the one before it, so the counter ends
+/// at the number of commits (a lost update would leave it short).
 pub fn no_lost_updates(one: &dyn Storage, two: &dyn Storage, threads: usize, per_thread: usize) {
-    let first = order("norce", "b2c", "o_cas", "start");
-    one.commit(OrderWrite::Insert(&first), vec![]).unwrap();
-    let committed: Vec<(u64, String)> = std::thread::scope(|s| {
+    let counter = |n: u64| order("norce", "b2c", "o_cas", &n.to_string());
+    one.commit(OrderWrite::Insert(&counter(0)), vec![]).unwrap();
+    let committed: Vec<(u64, u64)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|t| {
                 let store = if t % 2 == 0 { one } else { two };
                 s.spawn(move || {
                     let mut mine = Vec::new();
-                    let mut conflicts = 0;
                     while mine.len() < per_thread {
                         let current = store.load(&key("o_cas")).unwrap().unwrap();
-                        let reference = format!("t{t}-{}", mine.len());
-                        let next = order("norce", "b2c", "o_cas", &reference);
+                        let n: u64 = current.order.reference.as_deref().unwrap().parse().unwrap();
                         let write = OrderWrite::Replace {
-                            order: &next,
+                            order: &counter(n + 1),
                             expected_version: current.version,
                         };
                         match store.commit(write, vec![]) {
-                            Ok(version) => mine.push((version, reference)),
+                            Ok(version) => mine.push((version, n + 1)),
                             Err(StoreError::Conflict { expected, found }) => {
                                 assert!(found > expected, "{found} after {expected}");
-                                conflicts += 1;
                             }
                             Err(other) => panic!("thread {t}: {other}"),
                         }
                     }
-                    let _ = conflicts;
                     mine
                 })
             })
@@ -167,19 +164,18 @@ pub fn no_lost_updates(one: &dyn Storage, two: &dyn Storage, threads: usize, per
             .flat_map(|w| w.join().unwrap())
             .collect()
     });
+    let total = threads * per_thread;
     let versions: HashSet<u64> = committed.iter().map(|(v, _)| *v).collect();
-    assert_eq!(
-        versions.len(),
-        threads * per_thread,
-        "a version was handed out twice"
-    );
+    assert_eq!(versions.len(), total, "a version was handed out twice");
+    // Version 1 was the insert (counter 0); each commit moved both by exactly one.
+    for (version, n) in &committed {
+        assert_eq!(*version, n + 1, "version {version} holds counter {n}");
+    }
     let last = one.load(&key("o_cas")).unwrap().unwrap();
-    // Version 1 was the insert; each successful replace moved it by exactly one.
-    assert_eq!(last.version, 1 + (threads * per_thread) as u64);
-    let (_, last_reference) = committed.iter().max_by_key(|(v, _)| *v).unwrap();
+    let expected = total.to_string();
     assert_eq!(
-        last.order.reference.as_deref(),
-        Some(last_reference.as_str())
+        (last.version, last.order.reference.as_deref()),
+        (1 + total as u64, Some(expected.as_str()))
     );
     assert_eq!(two.load(&key("o_cas")).unwrap().unwrap(), last);
 }
