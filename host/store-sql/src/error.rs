@@ -27,6 +27,15 @@ pub enum SqlError {
         /// Why.
         source: rusqlite::Error,
     },
+    /// The file could not be switched to WAL (a file system without shared memory, e.g.
+    /// some network file systems): without it readers would wait for the writer.
+    #[error("the SQLite database {path:?} stays in journal mode {mode:?}, WAL is required")]
+    NotWal {
+        /// The file.
+        path: PathBuf,
+        /// The mode SQLite kept.
+        mode: String,
+    },
     /// The PostgreSQL URL did not parse, or the server refused or could not be reached.
     #[error("cannot connect to PostgreSQL: {0}")]
     Postgres(#[source] ::postgres::Error),

@@ -74,9 +74,10 @@ impl SqliteStore {
         configure(&writer).map_err(sqlite)?;
         let mode = wal(&writer).map_err(sqlite)?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(sqlite(rusqlite::Error::InvalidParameterName(format!(
-                "journal_mode is {mode}, WAL was asked for"
-            ))));
+            return Err(SqlError::NotWal {
+                path: path.to_owned(),
+                mode,
+            });
         }
         writer
             .pragma_update(None, "synchronous", "NORMAL")
