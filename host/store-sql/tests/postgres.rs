@@ -105,3 +105,30 @@ fn two_stores_on_one_schema_never_share_a_claim() {
     let two = PostgresStore::connect(&url).unwrap();
     common::claims_never_shared(&one, &two, 300);
 }
+
+#[test]
+fn a_failing_database_is_an_error_naming_the_operation_and_the_write_rolls_back() {
+    use ordergate::events::{EventLog, EventLogError};
+    use ordergate::store::{OrderStore, OrderWrite, StoreError};
+    use ordergate_test_support::conformance::{at, event, key, order};
+
+    let url = fresh_postgres_url();
+    let store = PostgresStore::connect(&url).unwrap();
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    client.batch_execute("DROP TABLE events").unwrap();
+
+    let err = store.list("norce", &Default::default(), 0, 10).unwrap_err();
+    assert!(
+        matches!(&err, EventLogError::Unavailable(m) if m.starts_with("count events: ")),
+        "{err}"
+    );
+    let o = order("norce", "b2c", "o_1", "r");
+    let e = event("e_1", "norce", "b2c", "o_1", "export", at(0));
+    let err = store.commit(OrderWrite::Insert(&o), vec![e]).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Backend(e) if e.to_string().starts_with("insert an event: ")),
+        "{err}"
+    );
+    // The order's insert went with the failed event insert.
+    assert_eq!(store.load(&key("o_1")).unwrap(), None);
+}

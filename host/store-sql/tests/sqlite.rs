@@ -106,3 +106,38 @@ fn two_stores_on_one_file_never_share_a_claim() {
     let two = SqliteStore::open(one.path()).unwrap();
     common::claims_never_shared(&one, &two, 300);
 }
+
+#[test]
+fn a_corrupt_row_is_an_error_naming_the_operation_not_a_panic() {
+    use ordergate::events::{EventLog, EventLogError};
+    use ordergate::store::{OrderStore, OrderWrite, StoreError};
+    use ordergate_test_support::conformance::{at, event, key, order};
+
+    let (store, _dir) = ordergate_store_sql::testing::fresh_sqlite();
+    let o = order("norce", "b2c", "o_1", "r");
+    let e = event("e_1", "norce", "b2c", "o_1", "export", at(0));
+    store.commit(OrderWrite::Insert(&o), vec![e]).unwrap();
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.execute_batch(
+        r#"UPDATE events SET body = '{"not": "an event"}'; UPDATE orders SET body = 'garbage';"#,
+    )
+    .unwrap();
+
+    let err = store.get("norce", "e_1").unwrap_err();
+    assert!(
+        matches!(&err, EventLogError::Unavailable(m) if m.starts_with("decode an event: stored event is not valid JSON")),
+        "{err}"
+    );
+    let err = store
+        .claim_due(at(0), std::time::Duration::from_secs(30), 10)
+        .unwrap_err();
+    assert!(
+        matches!(&err, EventLogError::Unavailable(m) if m.starts_with("decode a claimed event: ")),
+        "{err}"
+    );
+    let err = store.load(&key("o_1")).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Backend(e) if e.to_string().starts_with("decode an order: ")),
+        "{err}"
+    );
+}

@@ -11,7 +11,7 @@ use crate::error::Context;
 /// Inserts `events` in the transaction, in order; the first id already taken (stored, or
 /// earlier in the batch) fails the whole write: the caller's transaction rolls back. A
 /// concurrent insert of the same id waits for the other transaction, then counts as taken.
-pub(super) fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<(), StoreError> {
+fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }

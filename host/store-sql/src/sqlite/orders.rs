@@ -10,10 +10,7 @@ use crate::error::Context;
 
 /// Inserts `events` in the transaction, in order; the first id already taken (stored, or
 /// earlier in the batch) fails the whole write: the caller's transaction rolls back.
-pub(super) fn insert_events(
-    tx: &Transaction<'_>,
-    events: &[EventRow<'_>],
-) -> Result<(), StoreError> {
+fn insert_events(tx: &Transaction<'_>, events: &[EventRow<'_>]) -> Result<(), StoreError> {
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO events (id, merchant, channel, adapter_id, reference, order_id, status, due_at, body)
