@@ -132,3 +132,9 @@ fn a_failing_database_is_an_error_naming_the_operation_and_the_write_rolls_back(
     // The order's insert went with the failed event insert.
     assert_eq!(store.load(&key("o_1")).unwrap(), None);
 }
+
+#[test]
+fn a_full_order_and_its_event_round_trip() {
+    let store = ordergate_store_sql::testing::fresh_postgres();
+    common::a_full_order_and_its_event_round_trip(&store);
+}

@@ -141,3 +141,9 @@ fn a_corrupt_row_is_an_error_naming_the_operation_not_a_panic() {
         "{err}"
     );
 }
+
+#[test]
+fn a_full_order_and_its_event_round_trip() {
+    let (store, _dir) = ordergate_store_sql::testing::fresh_sqlite();
+    common::a_full_order_and_its_event_round_trip(&store);
+}
