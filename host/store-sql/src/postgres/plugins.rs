@@ -1,0 +1,273 @@
+//! Plugin versions with the per-tenant generation, and adapter configurations, in
+//! PostgreSQL.
+
+use ordergate::store::{
+    ConfigStore, PluginStatus, PluginStore, PluginUpload, PluginVersion, StoreError, Tenant,
+    content_hash,
+};
+use postgres::Row;
+use serde_json::Value;
+
+use super::PostgresStore;
+use super::pool::{Session, Tx};
+use crate::codec::{self, PLUGIN_COLUMNS, PluginRow, plugin_status};
+use crate::error::Context;
+
+fn decode(rows: Vec<Row>) -> Result<Vec<PluginVersion>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            Ok(PluginRow {
+                id: r.try_get(0)?,
+                version: r.try_get(1)?,
+                manifest: r.try_get(2)?,
+                component: r.try_get(3)?,
+                content_hash: r.try_get(4)?,
+                status: r.try_get(5)?,
+                uploaded_by: r.try_get(6)?,
+                uploaded_at: r.try_get(7)?,
+            })
+        })
+        .collect::<Result<Vec<_>, postgres::Error>>()
+        .store("read a plugin version")?
+        .into_iter()
+        .map(PluginRow::decode)
+        .collect::<Result<_, _>>()
+        .store("decode a plugin version")
+}
+
+/// Moves the tenant's generation. First in every plugin write: the row lock it takes
+/// serializes the tenant's plugin writes (two uploads cannot both number version n), and a
+/// write that fails or changes nothing rolls the bump back.
+fn bump_generation(tx: &mut Tx<'_>, tenant: &Tenant) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO plugin_generations (merchant, channel, generation) VALUES ($1, $2, 1)
+         ON CONFLICT (merchant, channel) DO UPDATE SET generation = plugin_generations.generation + 1",
+        &[&tenant.merchant, &tenant.channel],
+    )
+    .store("move the plugin generation")?;
+    Ok(())
+}
+
+/// Makes the plugin's active version (if any) `status`.
+fn retire_active(
+    tx: &mut Tx<'_>,
+    tenant: &Tenant,
+    id: &str,
+    status: PluginStatus,
+) -> Result<u64, StoreError> {
+    tx.execute(
+        "UPDATE plugin_versions SET status = $4
+         WHERE merchant = $1 AND channel = $2 AND id = $3 AND status = 'active'",
+        &[
+            &tenant.merchant,
+            &tenant.channel,
+            &id,
+            &plugin_status(status),
+        ],
+    )
+    .store("retire the active plugin version")
+}
+
+fn select_version(
+    client: &mut impl Session,
+    tenant: &Tenant,
+    id: &str,
+    version: u32,
+) -> Result<Option<PluginVersion>, StoreError> {
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
+                 WHERE merchant = $1 AND channel = $2 AND id = $3 AND version = $4"
+            ),
+            &[&tenant.merchant, &tenant.channel, &id, &i64::from(version)],
+        )
+        .store("read a plugin version")?;
+    Ok(decode(rows)?.pop())
+}
+
+impl PluginStore for PostgresStore {
+    fn add_version(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        let manifest = codec::value_json(&upload.manifest).store("encode a manifest")?;
+        let hash = content_hash(&upload.component);
+        let mut client = self.client().store("upload a plugin")?;
+        let mut tx = client.transaction().store("begin a plugin upload")?;
+        bump_generation(&mut tx, tenant)?;
+        let last: i64 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM plugin_versions WHERE merchant = $1 AND channel = $2 AND id = $3",
+                &[&tenant.merchant, &tenant.channel, &upload.id],
+            )
+            .and_then(|r| r.try_get(0))
+            .store("number a plugin version")?;
+        let version = u32::try_from(last + 1).store("number a plugin version")?;
+        retire_active(&mut tx, tenant, &upload.id, PluginStatus::Superseded)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO plugin_versions (merchant, channel, {PLUGIN_COLUMNS})
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9)"
+            ),
+            &[
+                &tenant.merchant,
+                &tenant.channel,
+                &upload.id,
+                &i64::from(version),
+                &manifest,
+                &&*upload.component,
+                &hash,
+                &upload.uploaded_by,
+                &codec::micros(upload.uploaded_at),
+            ],
+        )
+        .store("store a plugin version")?;
+        tx.commit().store("commit a plugin upload")?;
+        Ok(PluginVersion {
+            id: upload.id,
+            version,
+            manifest: upload.manifest,
+            component: upload.component,
+            content_hash: hash,
+            status: PluginStatus::Active,
+            uploaded_by: upload.uploaded_by,
+            uploaded_at: upload.uploaded_at,
+        })
+    }
+
+    fn activate(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        version: u32,
+    ) -> Result<PluginVersion, StoreError> {
+        let mut client = self.client().store("activate a plugin version")?;
+        let mut tx = client.transaction().store("begin an activation")?;
+        bump_generation(&mut tx, tenant)?;
+        let mut found =
+            select_version(&mut tx, tenant, id, version)?.ok_or(StoreError::NotFound)?;
+        if found.status == PluginStatus::Active {
+            // Nothing changes: the transaction (and the generation's bump) rolls back.
+            return Ok(found);
+        }
+        retire_active(&mut tx, tenant, id, PluginStatus::Superseded)?;
+        tx.execute(
+            "UPDATE plugin_versions SET status = 'active'
+             WHERE merchant = $1 AND channel = $2 AND id = $3 AND version = $4",
+            &[&tenant.merchant, &tenant.channel, &id, &i64::from(version)],
+        )
+        .store("activate a plugin version")?;
+        tx.commit().store("commit an activation")?;
+        found.status = PluginStatus::Active;
+        Ok(found)
+    }
+
+    fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
+        let mut client = self.client().store("remove a plugin")?;
+        let mut tx = client.transaction().store("begin a removal")?;
+        bump_generation(&mut tx, tenant)?;
+        if retire_active(&mut tx, tenant, id, PluginStatus::Removed)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().store("commit a removal")
+    }
+
+    fn active(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
+        // Ids in byte order (the "C" collation), as the other stores sort them.
+        let rows = self
+            .client()
+            .store("list active plugins")?
+            .query(
+                &format!(
+                    "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
+                     WHERE merchant = $1 AND channel = $2 AND status = 'active' ORDER BY id COLLATE \"C\""
+                ),
+                &[&tenant.merchant, &tenant.channel],
+            )
+            .store("list active plugins")?;
+        decode(rows)
+    }
+
+    fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, StoreError> {
+        let rows = self
+            .client()
+            .store("list plugin versions")?
+            .query(
+                &format!(
+                    "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
+                     WHERE merchant = $1 AND channel = $2 AND id = $3 ORDER BY version"
+                ),
+                &[&tenant.merchant, &tenant.channel, &id],
+            )
+            .store("list plugin versions")?;
+        decode(rows)
+    }
+
+    fn version(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        version: u32,
+    ) -> Result<Option<PluginVersion>, StoreError> {
+        let mut client = self.client().store("read a plugin version")?;
+        select_version(&mut *client, tenant, id, version)
+    }
+
+    fn generation(&self, tenant: &Tenant) -> Result<u64, StoreError> {
+        let row = self
+            .client()
+            .store("read the plugin generation")?
+            .query_opt(
+                "SELECT generation FROM plugin_generations WHERE merchant = $1 AND channel = $2",
+                &[&tenant.merchant, &tenant.channel],
+            )
+            .store("read the plugin generation")?;
+        let generation: i64 = match row {
+            Some(row) => row.try_get(0).store("read the plugin generation")?,
+            None => 0,
+        };
+        u64::try_from(generation).store("read the plugin generation")
+    }
+}
+
+impl ConfigStore for PostgresStore {
+    fn set_adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+        configuration: Value,
+    ) -> Result<(), StoreError> {
+        let text = codec::value_json(&configuration).store("encode a configuration")?;
+        self.client()
+            .store("set an adapter configuration")?
+            .execute(
+                "INSERT INTO adapter_configurations (merchant, adapter_id, configuration) VALUES ($1, $2, $3)
+                 ON CONFLICT (merchant, adapter_id) DO UPDATE SET configuration = excluded.configuration",
+                &[&merchant, &adapter_id, &text],
+            )
+            .store("set an adapter configuration")?;
+        Ok(())
+    }
+
+    fn adapter_configuration(
+        &self,
+        merchant: &str,
+        adapter_id: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        let row = self
+            .client()
+            .store("read an adapter configuration")?
+            .query_opt(
+                "SELECT configuration FROM adapter_configurations WHERE merchant = $1 AND adapter_id = $2",
+                &[&merchant, &adapter_id],
+            )
+            .store("read an adapter configuration")?;
+        let Some(row) = row else { return Ok(None) };
+        let text: String = row.try_get(0).store("read an adapter configuration")?;
+        codec::value(&text)
+            .map(Some)
+            .store("decode an adapter configuration")
+    }
+}
