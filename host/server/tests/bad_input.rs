@@ -24,7 +24,11 @@ on_backends!(
         unknown_routes_and_methods_are_problems,
         slow_requests_answer_408,
     ],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 async fn order_count(server: &common::Server) -> u64 {

@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 
 on_backends!(
     [list_get_and_retry_events],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 const EVENTS: &str = "/api/v1/events";

@@ -13,7 +13,11 @@ use serde_json::json;
 
 on_backends!(
     [metrics_count_what_happened, health_and_readiness],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 async fn metrics_count_what_happened(store: Arc<dyn Storage>) {

@@ -12,7 +12,11 @@ use serde_json::Value;
 
 on_backends!(
     [the_document_and_the_router_agree],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 const O: &str = "/api/v0/checkout/orders";

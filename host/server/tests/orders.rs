@@ -25,7 +25,11 @@ on_backends!(
         the_acting_adapter_does_not_trigger_its_own_hooks,
         requests_queue_for_a_busy_engine,
     ],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 fn order_path(order: &Value) -> String {

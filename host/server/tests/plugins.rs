@@ -26,7 +26,11 @@ on_backends!(
         versions_activate_and_remove,
         adapter_configurations_are_per_merchant,
     ],
-    { memory: crate::common::memory() }
+    {
+        memory: crate::common::memory(),
+        sqlite: crate::common::sqlite(),
+        postgres: crate::common::postgres(),
+    }
 );
 
 fn max_quantity(max: u32) -> Value {

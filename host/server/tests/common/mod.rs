@@ -20,14 +20,32 @@ pub const CHANNEL: &str = "b2c";
 pub const ORDERS: &str = "/api/v0/checkout/orders";
 pub const PLUGINS: &str = "/api/v0/checkout/plugins";
 
+/// What keeps a backend alive besides the store (e.g. a SQLite file's directory).
+pub type Keep = Box<dyn std::any::Any + Send>;
+
 /// A fresh in-memory store.
-pub fn memory() -> Arc<dyn Storage> {
-    Arc::new(MemoryStore::new())
+pub fn memory() -> (Arc<dyn Storage>, Keep) {
+    (Arc::new(MemoryStore::new()), Box::new(()))
+}
+
+/// A fresh SQLite database in a temporary directory.
+pub fn sqlite() -> (Arc<dyn Storage>, Keep) {
+    let (store, dir) = ordergate_store_sql::testing::fresh_sqlite();
+    (Arc::new(store), Box::new(dir))
+}
+
+/// A fresh schema in the test PostgreSQL (`ORDERGATE_TEST_POSTGRES`, `.ci/postgres`).
+pub fn postgres() -> (Arc<dyn Storage>, Keep) {
+    (
+        Arc::new(ordergate_store_sql::testing::fresh_postgres()),
+        Box::new(()),
+    )
 }
 
 /// Runs each scenario (an `async fn(Arc<dyn Storage>)` of the test file) once per backend:
-/// `on_backends!([scenario, …], { memory: common::memory() })`. Adding a backend is one
-/// `name: expression` line.
+/// `on_backends!([scenario, …], { memory: crate::common::memory(), … })`. Adding a backend
+/// is one `name: constructor` line. The store is opened outside the async runtime (the
+/// synchronous PostgreSQL client runs one of its own).
 macro_rules! on_backends {
     ($scenarios:tt, { $($backend:ident : $store:expr),* $(,)? }) => {
         $( on_backends!(@backend $backend, $store, $scenarios); )*
@@ -35,15 +53,27 @@ macro_rules! on_backends {
     (@backend $backend:ident, $store:expr, [$($scenario:ident),* $(,)?]) => {
         mod $backend {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    super::$scenario($store).await
+                #[test]
+                fn $scenario() {
+                    let (store, keep) = $store;
+                    crate::common::run(super::$scenario(store));
+                    drop(keep);
                 }
             )*
         }
     };
 }
 pub(crate) use on_backends;
+
+/// Runs a scenario on a multi-threaded runtime of its own.
+pub fn run(scenario: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(scenario);
+}
 
 /// The configuration of the test servers: two merchants with a key each.
 pub fn config() -> ServerConfig {
