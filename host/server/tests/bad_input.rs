@@ -23,6 +23,7 @@ on_backends!(
         huge_bodies_answer_413,
         unknown_routes_and_methods_are_problems,
         slow_requests_answer_408,
+        development_mode_without_keys_opens_every_merchant,
     ],
     {
         memory: crate::common::memory(),
@@ -300,4 +301,45 @@ async fn slow_requests_answer_408(store: Arc<dyn Storage>) {
     assert_eq!(answer["type"], "/problems/timeout");
     let response = server.bare(Method::GET, "/healthz").send().await.unwrap();
     assert_eq!(response.status(), 200);
+}
+
+async fn development_mode_without_keys_opens_every_merchant(store: Arc<dyn Storage>) {
+    let host = Arc::new(
+        ordergate::Host::builder()
+            .store(Arc::clone(&store))
+            .build()
+            .unwrap(),
+    );
+    let refused = ordergate_server::AppState::new(host, ServerConfig::default());
+    assert_eq!(refused.err(), Some(ordergate_server::StateError::NoApiKeys));
+
+    let config = ServerConfig {
+        dev: true,
+        ..ServerConfig::default()
+    };
+    let server = start_with(store, config).await;
+    for merchant in ["acme", "anyone"] {
+        let response = server
+            .bare(Method::POST, ORDERS)
+            .header("x-merchant", merchant)
+            .header("x-channel", "b2c")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["merchant"],
+            merchant
+        );
+    }
+    // The tenancy headers are still required.
+    let response = server
+        .bare(Method::POST, ORDERS)
+        .header("x-channel", "b2c")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(response, 400).await["header"], "x-merchant");
 }

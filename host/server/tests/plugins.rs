@@ -397,3 +397,55 @@ async fn adapter_configurations_are_per_merchant(store: Arc<dyn Storage>) {
     assert_eq!(refused["type"], "/problems/invalid-body");
     assert_eq!(refused["field"], "");
 }
+
+/// Two nodes on one database: a plugin uploaded or removed through one applies to the
+/// other's next mutation, with no restart.
+async fn plugins_apply_across_nodes(a: Arc<dyn Storage>, b: Arc<dyn Storage>) {
+    let (node_a, node_b) = (start(a).await, start(b).await);
+    let order = node_a.create_order(json!({})).await;
+    let cart_path = format!("{ORDERS}/{}/cart", order["id"].as_str().unwrap());
+    node_b.install_max_quantity().await;
+    let refused = node_a
+        .req(Method::PUT, &cart_path)
+        .json(&cart(12))
+        .send()
+        .await
+        .unwrap();
+    let refused = problem(refused, 400).await;
+    assert_eq!(refused["violations"][0]["plugin"], "max-quantity");
+
+    let response = node_b
+        .req(Method::DELETE, &format!("{PLUGINS}/max-quantity"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let accepted = node_a
+        .req(Method::PUT, &cart_path)
+        .json(&cart(12))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let seen_by_b = node_b
+        .req(Method::GET, &cart_path.replace("/cart", ""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seen_by_b.headers()["etag"], "\"2\"");
+}
+
+#[test]
+fn plugins_apply_across_nodes_on_sqlite() {
+    let (a, dir) = ordergate_store_sql::testing::fresh_sqlite();
+    let b = ordergate_store_sql::SqliteStore::open(&dir.path().join("ordergate.db")).unwrap();
+    common::run(plugins_apply_across_nodes(Arc::new(a), Arc::new(b)));
+}
+
+#[test]
+fn plugins_apply_across_nodes_on_postgres() {
+    let url = ordergate_store_sql::testing::fresh_postgres_url();
+    let a = ordergate_store_sql::PostgresStore::connect(&url).unwrap();
+    let b = ordergate_store_sql::PostgresStore::connect(&url).unwrap();
+    common::run(plugins_apply_across_nodes(Arc::new(a), Arc::new(b)));
+}
