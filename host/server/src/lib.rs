@@ -39,7 +39,8 @@
 //! - **Bounds.** JSON bodies up to [`ServerConfig::body_limit`], plugin uploads up to
 //!   [`ServerConfig::upload_limit`] (413 beyond), answers within
 //!   [`ServerConfig::request_timeout`] (408 beyond). Engine calls run on the blocking pool,
-//!   at most [`AppState::engine_capacity`] at once; the rest queue.
+//!   at most [`AppState::engine_capacity`] at once; the rest queue (readiness and metrics
+//!   read the store without queueing).
 //! - **Observability.** One `request` span per request (method, route, request id, order
 //!   id, status); the request id (`x-request-id`, generated when absent, echoed) goes into
 //!   the engine's trace. `GET /metrics` ([`Metrics`]), `GET /healthz`, `GET /readyz`,

@@ -144,13 +144,25 @@ impl AppState {
             .acquire_owned()
             .await
             .map_err(|_| ApiError::Engine("the engine is shutting down".into()))?;
-        let host = Arc::clone(&self.inner.host);
-        tokio::task::spawn_blocking(move || {
+        self.unqueued(move |host| {
             let _permit = permit;
-            call(&host)
+            call(host)
         })
         .await
-        .map_err(|e| ApiError::Engine(e.to_string()))
+    }
+
+    /// Runs `call` on the blocking pool without waiting for an engine slot: for the cheap
+    /// store reads of readiness and metrics, which must answer while plugins keep every
+    /// slot busy.
+    pub(crate) async fn unqueued<T, F>(&self, call: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Host) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let host = Arc::clone(&self.inner.host);
+        tokio::task::spawn_blocking(move || call(&host))
+            .await
+            .map_err(|e| ApiError::Engine(e.to_string()))
     }
 }
 

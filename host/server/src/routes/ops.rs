@@ -30,7 +30,7 @@ pub(crate) async fn healthz() -> Response {
     ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError> {
     let due = state
-        .engine(|host| host.events().due_count(SystemTime::now()))
+        .unqueued(|host| host.events().due_count(SystemTime::now()))
         .await??;
     Ok(Json(serde_json::json!({ "status": "ready", "eventsDue": due })).into_response())
 }
@@ -40,7 +40,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Ap
     responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text")))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match state
-        .engine(|host| host.events().due_count(SystemTime::now()))
+        .unqueued(|host| host.events().due_count(SystemTime::now()))
         .await
     {
         Ok(Ok(due)) => state.metrics().set_events_due(due),
