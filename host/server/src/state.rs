@@ -160,7 +160,10 @@ impl AppState {
         T: Send + 'static,
     {
         let host = Arc::clone(&self.inner.host);
-        tokio::task::spawn_blocking(move || call(&host))
+        // The request's span follows the call, so the engine's own log lines carry the
+        // request and order ids.
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| call(&host)))
             .await
             .map_err(|e| ApiError::Engine(e.to_string()))
     }
