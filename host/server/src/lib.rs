@@ -49,6 +49,7 @@
 mod config;
 mod error;
 mod extract;
+mod invoke_guard;
 mod metrics;
 mod observe;
 mod problem;
@@ -61,6 +62,7 @@ pub use config::{
 };
 pub use error::ApiError;
 pub use extract::{ADAPTER_HEADER, CHANNEL_HEADER, MERCHANT_HEADER, RequestId, TRACE_HEADER, etag};
+pub use invoke_guard::GuardedInvokes;
 pub use metrics::Metrics;
 pub use observe::REQUEST_ID_HEADER;
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemType};
