@@ -8,7 +8,9 @@
 //!   workers, on several nodes, share one log through its leases), sends them with at most
 //!   [`DeliveryConfig::concurrency`] in flight, records each attempt with what the
 //!   [`ordergate::events::RetryPolicy`] (or the receiver: 410 Gone, `Retry-After`) decides,
-//!   and on shutdown finishes what is in flight and hands back what it did not send.
+//!   and on shutdown finishes what is in flight and hands back what it did not send. A
+//!   claim that waited so long its lease could end mid-send is handed back, not sent: no
+//!   other worker can send the event while this one does.
 //! - [`WebhookSecret`] signs (and, for receivers and tests, verifies) the
 //!   `webhook-signature` header; [`SecretSource`] / [`Secrets`] give each merchant's
 //!   secrets. A merchant without one gets nothing sent.

@@ -47,7 +47,8 @@ pub struct RunReport {
     /// Attempts whose recording was refused because the claim was lost (the lease ran out
     /// or the event was retried by hand): another worker owns the event.
     pub lost: usize,
-    /// Claims handed back unattempted at shutdown.
+    /// Claims handed back unattempted: at shutdown, or because their lease would have run
+    /// out during the send (they waited too long behind other sends).
     pub released: usize,
     /// Rounds or records that failed in the event log (logged; the lease makes the event
     /// due again).
@@ -169,7 +170,7 @@ impl DeliveryWorker {
     }
 
     /// Claims a batch and delivers it; once `stopped` turns true, starts nothing more and
-    /// releases what is left.
+    /// releases what is left. Claims whose lease cannot outlast a send are released too.
     async fn round(&self, mut stopped: watch::Receiver<bool>) -> Result<RunReport, DeliveryError> {
         let shared = &self.shared;
         let config = &shared.config;
@@ -185,9 +186,18 @@ impl DeliveryWorker {
         let mut queue = claims.into_iter();
         let mut in_flight = JoinSet::new();
         let mut stopping = *stopped.borrow();
+        let mut expiring = Vec::new();
         loop {
             while !stopping && in_flight.len() < config.concurrency {
                 let Some(claim) = queue.next() else { break };
+                // A send may last the whole request timeout. A claim that has waited behind
+                // other sends until its lease ends sooner could pass to another worker
+                // mid-send: the receiver would get the event twice at once. Handed back, it
+                // is claimed afresh, with a whole lease.
+                if claim.expires_at < config.clock.now() + config.request_timeout {
+                    expiring.push(claim);
+                    continue;
+                }
                 in_flight.spawn(Arc::clone(shared).deliver(claim));
             }
             if in_flight.is_empty() {
@@ -208,7 +218,7 @@ impl DeliveryWorker {
                 _ = stopped.wait_for(|stop| *stop), if !stopping => stopping = true,
             }
         }
-        let unsent: Vec<ClaimedEvent> = queue.collect();
+        let unsent: Vec<ClaimedEvent> = expiring.into_iter().chain(queue).collect();
         if !unsent.is_empty() {
             let log = Arc::clone(&shared.log);
             let released = tokio::task::spawn_blocking(move || {

@@ -117,3 +117,39 @@ async fn an_attempt_whose_claim_was_taken_over_is_not_recorded() {
     let e = stored(&store, "e1");
     assert_eq!((e.status, e.attempts.len()), (EventStatus::Pending, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_lease_cannot_outlast_a_send_is_handed_back_unsent() {
+    let receiver =
+        Receiver::start(vec![Reply::status(200).delay(Duration::from_millis(300))]).await;
+    let clock = ManualClock::new();
+    let store = store_with(
+        ["e1", "e2"]
+            .map(|id| event(id, Some(&receiver.url("/"))))
+            .to_vec(),
+    );
+    let mut config = config(&clock);
+    config.concurrency = 1;
+    let worker = worker(&store, config, dev_policy());
+    let sending = tokio::spawn(async move { worker.run_once().await.unwrap() });
+    receiver.wait_for(1).await;
+    // e2 waits behind e1 until 50 s into its 60 s lease: a 15 s send could outlive it,
+    // and another worker could then send e2 at the same time.
+    clock.advance(Duration::from_secs(50));
+    assert_eq!(
+        sending.await.unwrap(),
+        RunReport {
+            claimed: 2,
+            delivered: 1,
+            released: 1,
+            ..RunReport::default()
+        }
+    );
+    assert_eq!(receiver.received().len(), 1);
+    let claims = store
+        .claim_due(clock.now(), Duration::from_secs(60), 10)
+        .unwrap();
+    let ids: Vec<_> = claims.iter().map(|c| c.event.id.as_str()).collect();
+    assert_eq!(ids, ["e2"]);
+    assert!(claims[0].event.attempts.is_empty());
+}
