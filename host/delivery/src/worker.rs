@@ -186,18 +186,21 @@ impl DeliveryWorker {
         let mut queue = claims.into_iter();
         let mut in_flight = JoinSet::new();
         let mut stopping = *stopped.borrow();
-        let mut expiring = Vec::new();
+        let (mut expiring, mut started) = (Vec::new(), 0);
         loop {
             while !stopping && in_flight.len() < config.concurrency {
                 let Some(claim) = queue.next() else { break };
                 // A send may last the whole request timeout. A claim that has waited behind
                 // other sends until its lease ends sooner could pass to another worker
                 // mid-send: the receiver would get the event twice at once. Handed back, it
-                // is claimed afresh, with a whole lease.
-                if claim.expires_at < config.clock.now() + config.request_timeout {
+                // is claimed afresh, with a whole lease. (The first sends start as soon as
+                // they are claimed, so a round always makes progress.)
+                let waited = started >= config.concurrency;
+                if waited && claim.expires_at < config.clock.now() + config.request_timeout {
                     expiring.push(claim);
                     continue;
                 }
+                started += 1;
                 in_flight.spawn(Arc::clone(shared).deliver(claim));
             }
             if in_flight.is_empty() {
