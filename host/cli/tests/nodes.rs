@@ -453,13 +453,8 @@ fn sigterm_finishes_in_flight_work_and_releases_unsent_claims() {
         let mut answer = String::new();
         slow.read_to_string(&mut answer).expect("the answer");
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
-        assert_eq!(
-            a.log()
-                .iter()
-                .filter(|l| l.contains("delivery worker stopped"))
-                .count(),
-            0
-        );
+        // A still runs: it waits for the deliveries the receiver holds.
+        assert!(a.is_running(), "{:#?}", a.log());
 
         receiver.open();
         let status = a.wait_exit();

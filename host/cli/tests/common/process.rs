@@ -208,6 +208,11 @@ impl Node {
         })
     }
 
+    /// Whether the process has not exited yet.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Sends SIGTERM, as a process supervisor stopping the node does.
     pub fn terminate(&self) {
         let status = Command::new("kill")
