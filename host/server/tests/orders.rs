@@ -5,10 +5,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{ORDERS, Server, cart, config, on_backends, problem, start, start_server};
-use ordergate::model::Notification;
+use common::{ORDERS, Server, cart, config, on_backends, problem, start, start_server, start_with};
 use ordergate::store::Storage;
-use ordergate_server::{BoxFuture, InvokeCheck};
+use ordergate_delivery::UrlPolicy;
+use ordergate_server::GuardedInvokes;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -21,7 +21,7 @@ on_backends!(
         trace_on_request_with_the_request_id,
         validate_answers_200_or_every_violation,
         notifications_with_bad_scope_or_schema_are_refused,
-        invoke_urls_pass_the_configured_check,
+        invoke_urls_pass_the_url_policy,
         the_acting_adapter_does_not_trigger_its_own_hooks,
         requests_queue_for_a_busy_engine,
     ],
@@ -544,49 +544,76 @@ async fn notifications_with_bad_scope_or_schema_are_refused(store: Arc<dyn Stora
     server.still_serves().await;
 }
 
-/// Refuses link-local invoke URLs, as the delivery crate's URL policy does.
-struct NoLinkLocal;
-
-impl InvokeCheck for NoLinkLocal {
-    fn check<'a>(
-        &'a self,
-        merchant: &'a str,
-        n: &'a Notification,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            assert_eq!(merchant, "acme");
-            match n.invoke.as_deref() {
-                Some(url) if url.contains("169.254.") => Err(format!("{url} is link-local")),
-                _ => Ok(()),
-            }
-        })
-    }
-}
-
-async fn invoke_urls_pass_the_configured_check(store: Arc<dyn Storage>) {
-    let server = start_server(store, config(), Arc::new(NoLinkLocal)).await;
+/// The service's own check (`GuardedInvokes`, the delivery worker's URL policy without
+/// `--dev`): a destination that resolves to an internal address is refused at registration,
+/// whether written out or filled from the adapter's configuration; a public one passes.
+async fn invoke_urls_pass_the_url_policy(store: Arc<dyn Storage>) {
+    let server = start_server(store, config(), |host| {
+        Arc::new(GuardedInvokes::new(host, UrlPolicy::public_only()))
+    })
+    .await;
+    let configuration = json!({"internalUrl": "http://10.1.2.3:8080"});
+    let response = server
+        .req(Method::PUT, "/api/v0/checkout/configurations/erp")
+        .json(&configuration)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
     let order = server.create_order(json!({})).await;
     let path = format!("{}/notifications", order_path(&order));
-    let notification = |invoke: &str| json!({"reference": "r", "scope": "/reference", "schema": {"type": "string"}, "invoke": invoke});
-    let metadata = "http://169.254.169.254/latest/meta-data";
-    let refused = problem(
-        send_json(&server, Method::POST, &path, notification(metadata)).await,
-        400,
-    )
-    .await;
-    assert_eq!(refused["type"], "/problems/invalid-notification");
-    assert_eq!(refused["field"], "/invoke");
-    assert_eq!(
-        refused["detail"],
-        format!("invoke URL refused: {metadata} is link-local")
-    );
-    let response = send_json(
-        &server,
-        Method::POST,
-        &path,
-        notification("https://erp.example.com/x"),
-    )
-    .await;
+    let notification = |invoke: &str| json!({"reference": "r", "adapterId": "erp", "scope": "/reference", "schema": {"type": "string"}, "invoke": invoke});
+    let internal = |host: &str, class: &str| {
+        format!(
+            "invoke URL refused: invoke URL host \"{host}\" resolves to {host}, a {class} \
+             address: deliveries to internal networks are refused"
+        )
+    };
+    for (invoke, detail) in [
+        (
+            "http://169.254.169.254/latest/meta-data",
+            internal("169.254.169.254", "link-local"),
+        ),
+        // The host is known before the first placeholder: checked now.
+        (
+            "http://127.0.0.1:9000/orders/{order.reference}",
+            internal("127.0.0.1", "loopback"),
+        ),
+        // The host comes from the adapter's stored configuration.
+        (
+            "{configuration.adapter.internalUrl}/callbacks/{order_id}",
+            internal("10.1.2.3", "private"),
+        ),
+        (
+            "ftp://198.51.100.7/x",
+            "invoke URL refused: invoke URL scheme \"ftp\" is not supported: use http or https"
+                .to_owned(),
+        ),
+    ] {
+        let sent = server
+            .req(Method::POST, &path)
+            .header("x-adapterid", "erp")
+            .json(&notification(invoke))
+            .send()
+            .await
+            .unwrap();
+        let refused = problem(sent, 400).await;
+        assert_eq!(
+            refused["type"], "/problems/invalid-notification",
+            "{invoke}"
+        );
+        assert_eq!(refused["field"], "/invoke");
+        assert_eq!(refused["detail"], detail);
+    }
+    // A public address (a literal: no DNS needed, and nothing is sent at registration).
+    let public = "https://93.184.216.34/callbacks/{order_id}";
+    let response = server
+        .req(Method::POST, &path)
+        .header("x-adapterid", "erp")
+        .json(&notification(public))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
     let stored: Value = server
         .req(Method::GET, &order_path(&order))
@@ -597,10 +624,7 @@ async fn invoke_urls_pass_the_configured_check(store: Arc<dyn Storage>) {
         .await
         .unwrap();
     assert_eq!(stored["notifications"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        stored["notifications"][0]["invoke"],
-        "https://erp.example.com/x"
-    );
+    assert_eq!(stored["notifications"][0]["invoke"], public);
 }
 
 async fn the_acting_adapter_does_not_trigger_its_own_hooks(store: Arc<dyn Storage>) {
@@ -649,7 +673,7 @@ async fn requests_queue_for_a_busy_engine(store: Arc<dyn Storage>) {
         engine_concurrency: Some(1),
         ..config()
     };
-    let server = start_server(store, config, Arc::new(ordergate_server::AllowAllInvokes)).await;
+    let server = start_with(store, config).await;
     assert_eq!(server.state.engine_capacity(), 1);
     server.install_max_quantity().await;
     let mut paths = Vec::new();

@@ -138,3 +138,19 @@ fn a_full_order_and_its_event_round_trip() {
     let store = ordergate_store_sql::testing::fresh_postgres();
     common::a_full_order_and_its_event_round_trip(&store);
 }
+
+/// A service drops its store on a thread that drives its tokio runtime when it shuts down:
+/// that must close the connections, not panic (the sync client blocks on a runtime of its
+/// own to close one). The store is then usable from a fresh connection: nothing was lost.
+#[test]
+fn a_store_dropped_inside_a_tokio_runtime_closes_cleanly() {
+    let url = fresh_postgres_url();
+    let store = PostgresStore::connect(&url).unwrap();
+    common::write_everything(&store);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let dropped = std::thread::spawn(move || runtime.block_on(async move { drop(store) }));
+    assert!(dropped.join().is_ok(), "dropping the store panicked");
+    common::check_everything(&PostgresStore::connect(&url).unwrap());
+}

@@ -1,5 +1,6 @@
 //! One module per command.
 
+mod receive;
 mod serve;
 
 /// The commands.
@@ -7,6 +8,9 @@ mod serve;
 pub enum Command {
     /// Runs the HTTP API and the notification delivery worker.
     Serve(serve::ServeArgs),
+    /// Runs a webhook receiver that checks and prints each delivery (for trying plugins
+    /// and notifications).
+    Receive(receive::ReceiveArgs),
 }
 
 impl Command {
@@ -14,6 +18,7 @@ impl Command {
     pub fn run(self) -> anyhow::Result<()> {
         match self {
             Command::Serve(args) => serve::run(args),
+            Command::Receive(args) => receive::run(args),
         }
     }
 }

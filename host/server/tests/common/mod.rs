@@ -99,17 +99,19 @@ pub async fn start(store: Arc<dyn Storage>) -> Server {
 
 /// Starts a server over `store` with `config`, accepting every invoke URL.
 pub async fn start_with(store: Arc<dyn Storage>, config: ServerConfig) -> Server {
-    start_server(store, config, Arc::new(AllowAllInvokes)).await
+    start_server(store, config, |_| Arc::new(AllowAllInvokes)).await
 }
 
-/// THE way tests start a server: over `store`, with `config` and `invoke_check`.
+/// THE way tests start a server: over `store`, with `config` and the invoke check
+/// `invoke_check` makes for the server's engine.
 pub async fn start_server(
     store: Arc<dyn Storage>,
     config: ServerConfig,
-    invoke_check: Arc<dyn InvokeCheck>,
+    invoke_check: impl FnOnce(Arc<Host>) -> Arc<dyn InvokeCheck>,
 ) -> Server {
     let host = Arc::new(Host::builder().store(store).build().expect("engine builds"));
-    let state = AppState::with_invoke_check(host, config, invoke_check).expect("state builds");
+    let check = invoke_check(Arc::clone(&host));
+    let state = AppState::with_invoke_check(host, config, check).expect("state builds");
     let app = router(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

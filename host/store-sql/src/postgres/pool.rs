@@ -15,14 +15,15 @@ pub(super) struct Manager(pub Config);
 
 /// A connection with the statements prepared on it, by SQL text.
 pub(super) struct Conn {
-    client: Client,
+    /// Always `Some` but while being dropped (see the `Drop` impl).
+    client: Option<Client>,
     statements: HashMap<String, Statement>,
 }
 
 impl Conn {
     pub(super) fn new(client: Client) -> Self {
         Self {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         }
     }
@@ -31,15 +32,14 @@ impl Conn {
     /// make its read-modify-writes safe.
     pub(super) fn transaction(&mut self) -> Result<Tx<'_>, ::postgres::Error> {
         Ok(Tx {
-            tx: self.client.transaction()?,
+            tx: live(&mut self.client).transaction()?,
             statements: &mut self.statements,
         })
     }
 
     /// Begins a read-only transaction on one snapshot: a count and a page that agree.
     pub(super) fn snapshot(&mut self) -> Result<Tx<'_>, ::postgres::Error> {
-        let tx = self
-            .client
+        let tx = live(&mut self.client)
             .build_transaction()
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
@@ -123,7 +123,7 @@ impl Session for Conn {
     type Client = Client;
 
     fn parts(&mut self) -> (&mut Client, &mut HashMap<String, Statement>) {
-        (&mut self.client, &mut self.statements)
+        (live(&mut self.client), &mut self.statements)
     }
 }
 
@@ -132,6 +132,31 @@ impl<'a> Session for Tx<'a> {
 
     fn parts(&mut self) -> (&mut Transaction<'a>, &mut HashMap<String, Statement>) {
         (&mut self.tx, self.statements)
+    }
+}
+
+/// The client of a connection that is not being dropped.
+fn live(client: &mut Option<Client>) -> &mut Client {
+    client
+        .as_mut()
+        .unwrap_or_else(|| unreachable!("the client is taken only by drop"))
+}
+
+impl Drop for Conn {
+    /// `postgres::Client` closes its connection by blocking on a runtime of its own, which
+    /// panics on a thread that drives a tokio runtime: a server dropping its store when it
+    /// shuts down, or a test's runtime. There the client is closed on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            let closing = std::thread::Builder::new()
+                .name("ordergate-pg-close".into())
+                .spawn(move || drop(client));
+            if let Err(err) = closing {
+                tracing::warn!(%err, "could not close a PostgreSQL connection cleanly");
+            }
+        }
     }
 }
 
@@ -144,10 +169,10 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), ::postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        live(&mut conn.client).simple_query("").map(|_| ())
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
-        conn.client.is_closed()
+        conn.client.as_ref().is_none_or(Client::is_closed)
     }
 }
