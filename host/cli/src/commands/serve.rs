@@ -140,13 +140,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let served = runtime.block_on(serve(args, Arc::clone(&storage), state, policy));
-    // The last handle on the store is dropped here, off the runtime: closing a synchronous
-    // PostgreSQL connection blocks on a runtime of its own, which panics (and aborts the
-    // exit) on a thread driving tokio, where the worker's or the router's handle would end.
-    drop(runtime);
-    drop(storage);
-    served
+    runtime.block_on(serve(args, storage, state, policy))
 }
 
 async fn serve(
