@@ -55,6 +55,12 @@ async fn upload_answers_what_was_installed(store: Arc<dyn Storage>) {
     assert_eq!(report["sha256"], format!("{:x}", Sha256::digest(&bytes)));
     assert_eq!(report["size"], bytes.len());
     assert!(report["loadUs"].is_u64());
+    // The same duration in two units (microseconds truncated).
+    let (ms, us) = (
+        report["compileMs"].as_f64().unwrap(),
+        report["loadUs"].as_f64().unwrap(),
+    );
+    assert!((0.0..1.0).contains(&(ms * 1e3 - us)), "{ms} ms, {us} µs");
     assert!(report["initFuel"].is_u64());
 
     // The manifest may name the id, but only the path's.

@@ -34,7 +34,10 @@ struct Uploaded {
     size: usize,
     /// Compiled now, or loaded from a cache.
     source: ordergate::ArtifactSource,
-    /// Time to compile or load, check, initialize and pre-instantiate, in microseconds.
+    /// Time to compile (or load from the artifact cache), check, initialize and
+    /// pre-instantiate, in milliseconds: what a plugin author compares between builds.
+    compile_ms: f64,
+    /// The same, in microseconds.
     load_us: u128,
     /// Fuel the plugin's `init` used.
     init_fuel: u64,
@@ -49,6 +52,7 @@ impl Uploaded {
             sha256: report.content_hash,
             size: report.size_bytes,
             source: report.source,
+            compile_ms: report.load_time.as_secs_f64() * 1e3,
             load_us: report.load_time.as_micros(),
             init_fuel: report.init_fuel,
         }
