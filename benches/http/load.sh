@@ -8,7 +8,9 @@
 # Settings (environment): CONNECTIONS (32), THREADS (2), DURATION (20s), WARMUP (3s),
 # ORDERS (1: every request goes to one order, so the changes queue behind that order's
 # lock; N spreads them over N orders);
-# ORDERGATE_TEST_POSTGRES for postgres (a fresh schema is created in it and dropped after);
+# ORDERGATE_TEST_POSTGRES for postgres (a fresh schema is created in it and dropped after),
+# PG_SETTINGS for the server's sessions (`synchronous_commit=off …`, to see what a setting
+# changes);
 # PERF_OUT=FILE records the server with `perf record` during the measured PUT run and
 # writes FILE (perf data) and FILE.txt (its CPU time by part: benches/http/categorize.py).
 # Exits non-zero when a run answered anything but 2xx or lost a connection: such a run is
@@ -84,7 +86,11 @@ if [[ $db == postgres ]]; then
     psql "$pg_url" -v ON_ERROR_STOP=1 -qc "create schema $schema"
     sep='?'
     [[ $pg_url == *\?* ]] && sep='&'
-    db_args+=(--database-url "${pg_url}${sep}options=-c%20search_path%3D${schema}")
+    options="-c%20search_path%3D${schema}"
+    for setting in ${PG_SETTINGS:-}; do
+        options+="%20-c%20${setting//=/%3D}"
+    done
+    db_args+=(--database-url "${pg_url}${sep}options=${options}")
 fi
 
 echo "== starting ordergate serve ($db)"
