@@ -16,6 +16,8 @@ on_backends!(
     [
         every_error_answer_is_documented,
         every_tenant_operation_documents_the_caller_errors,
+        operations_routes_say_they_need_no_key,
+        if_match_documents_its_form,
     ],
     {
         memory: crate::common::memory(),
@@ -251,4 +253,52 @@ async fn every_tenant_operation_documents_the_caller_errors(store: Arc<dyn Stora
         }
     }
     assert_eq!(tenant_operations, 32);
+}
+
+async fn operations_routes_say_they_need_no_key(store: Arc<dyn Storage>) {
+    let server = start(store).await;
+    let doc = document(&server).await;
+    assert_eq!(doc["security"], json!([{"api_key": []}]));
+    for route in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        let response = server.bare(Method::GET, route).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{route} without a key");
+        assert_eq!(
+            doc["paths"][route]["get"]["security"],
+            json!([{}]),
+            "{route}"
+        );
+    }
+    let order_route = &doc["paths"][ORDERS]["get"];
+    assert!(order_route.get("security").is_none(), "{order_route}");
+}
+
+async fn if_match_documents_its_form(store: Arc<dyn Storage>) {
+    let server = start(store).await;
+    let doc = document(&server).await;
+    let params = doc["paths"]["/api/v0/checkout/orders/{order_id}/state"]["put"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let if_match = params.iter().find(|p| p["name"] == "if-match").unwrap();
+    assert_eq!(if_match["required"], false);
+    assert_eq!(if_match["schema"]["pattern"], r#"^(W/)?"[0-9]+"$"#);
+    // An empty value (what schemathesis sent) is outside the pattern, and refused.
+    let order = server.create_order(json!({})).await;
+    let path = format!("{ORDERS}/{}/reference", order["id"].as_str().unwrap());
+    for (value, status) in [("", 400), ("*", 400), ("W/\"1\"", 200)] {
+        let response = server
+            .req(Method::PUT, &path)
+            .header("if-match", value)
+            .json(&json!({"reference": "r"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "If-Match: {value}");
+        if status == 400 {
+            assert_eq!(
+                problem(response, 400).await["type"],
+                "/problems/invalid-header"
+            );
+        }
+    }
 }
