@@ -67,7 +67,7 @@ pub(crate) struct OrderHeaders {
 pub(crate) struct IfMatchHeader {
     /// The order version the change applies to, as its `ETag` gives it (`"3"`): another
     /// stored version answers 412 before any plugin runs.
-    #[param(pattern = r#"^(W/)?"[0-9]+"$"#)]
+    #[param(pattern = r#"^(W/)?"[0-9]+"$"#, nullable = false)]
     if_match: Option<String>,
 }
 
