@@ -9,8 +9,8 @@ use ordergate::model::{
 };
 use serde::Deserialize;
 
-use super::OrderHeaders;
 use super::orders::mutate;
+use super::{IfMatchHeader, OrderHeaders};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, MutationOptions, OrderCaller, PathParams};
 use crate::state::AppState;
@@ -45,7 +45,7 @@ async fn change_no_content(
 
 /// Move the order to another status (`{"currentStatus": …}`).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/state", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::StateUpdate, description = "`{\"currentStatus\": \"processing\"}`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
@@ -63,7 +63,7 @@ pub(crate) async fn put_state(
 
 /// Replace the cart.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/cart", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Cart, description = "The cart"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
@@ -80,7 +80,7 @@ pub(crate) async fn put_cart(
 
 /// Replace the billing address.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/customer/billing", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Address, description = "The address"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -97,7 +97,7 @@ pub(crate) async fn put_billing(
 
 /// Replace the shipping address.
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/customer/shipping", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Address, description = "The address"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -114,7 +114,7 @@ pub(crate) async fn put_shipping_address(
 
 /// Set the external order reference (`{"reference": …}`).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/reference", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ReferenceUpdate, description = "`{\"reference\": \"ext-1\"}`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -131,7 +131,7 @@ pub(crate) async fn put_reference(
 
 /// Merge into the order's custom attributes (RFC 7396: `null` removes a key).
 #[utoipa::path(patch, path = "/api/v0/checkout/orders/{order_id}/attributes", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = Object, description = "A JSON merge patch of `attributes`"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -148,7 +148,7 @@ pub(crate) async fn patch_attributes(
 
 /// Add a payment (an id is generated when it has none).
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/payments", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Payment, description = "The payment"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -166,7 +166,7 @@ pub(crate) async fn post_payment(
 /// Add or replace the payment with the path's id (the path's id wins over the body's).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/payments/{payment_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
+        ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Payment, description = "The payment"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -185,7 +185,7 @@ pub(crate) async fn put_payment(
 /// Remove a payment.
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/payments/{payment_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders),
+        ("payment_id" = String, Path, description = "Payment identifier"), OrderHeaders, IfMatchHeader),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused (e.g. no such payment)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_payment(
@@ -201,7 +201,7 @@ pub(crate) async fn delete_payment(
 /// Add or replace the shipping with the path's id (the path's id wins over the body's).
 #[utoipa::path(put, path = "/api/v0/checkout/orders/{order_id}/shippings/{shipping_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
+        ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Shipping, description = "The shipping"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -220,7 +220,7 @@ pub(crate) async fn put_shipping(
 /// Remove a shipping.
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/shippings/{shipping_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders),
+        ("shipping_id" = String, Path, description = "Shipping identifier"), OrderHeaders, IfMatchHeader),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused (e.g. no such shipping)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_shipping(
@@ -235,7 +235,7 @@ pub(crate) async fn delete_shipping(
 
 /// Add a consent (an id is generated when it has none).
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/consents", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Consent, description = "The consent: id, checked, text, required"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -253,7 +253,7 @@ pub(crate) async fn post_consent(
 /// Change a consent: the fields present in the body replace the consent's.
 #[utoipa::path(patch, path = "/api/v0/checkout/orders/{order_id}/consents/{consent_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
+        ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Consent, description = "The fields to replace"),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -271,7 +271,7 @@ pub(crate) async fn patch_consent(
 /// Remove a consent.
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/consents/{consent_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders),
+        ("consent_id" = String, Path, description = "Consent identifier"), OrderHeaders, IfMatchHeader),
     responses((status = 200, description = "The order", body = ordergate::model::Order),
         (status = 400, description = "Refused (e.g. no such consent)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_consent(
@@ -287,7 +287,7 @@ pub(crate) async fn delete_consent(
 /// Register a notification (spec 000): its scope must be a JSON Pointer not inside an
 /// array, its schema a draft 2020-12 JSON Schema, and its invoke URL acceptable. 204.
 #[utoipa::path(post, path = "/api/v0/checkout/orders/{order_id}/notifications", tag = "order changes",
-    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders),
+    params(("order_id" = String, Path, description = "Order identifier"), OrderHeaders, IfMatchHeader),
     request_body(content = ordergate::model::Notification, description = "The notification: id, adapterId, reference, description, scope, schema, invoke, version, delay"),
     responses((status = 204, description = "Registered (No content, as the spec says)"),
         (status = 400, description = "invalid-notification naming the field", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
@@ -312,7 +312,7 @@ pub(crate) async fn post_notification(
 /// Remove a notification. 204.
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/notifications/{notification_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("notification_id" = String, Path, description = "Notification identifier"), OrderHeaders),
+        ("notification_id" = String, Path, description = "Notification identifier"), OrderHeaders, IfMatchHeader),
     responses((status = 204, description = "Removed (No content, as the spec says)"),
         (status = 400, description = "Refused (e.g. no such notification)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_notification(
@@ -328,7 +328,7 @@ pub(crate) async fn delete_notification(
 /// Detach a hook from the order: it no longer runs on it. 204.
 #[utoipa::path(delete, path = "/api/v0/checkout/orders/{order_id}/hooks/{hook_id}", tag = "order changes",
     params(("order_id" = String, Path, description = "Order identifier"),
-        ("hook_id" = String, Path, description = "Hook identifier"), OrderHeaders),
+        ("hook_id" = String, Path, description = "Hook identifier"), OrderHeaders, IfMatchHeader),
     responses((status = 204, description = "Detached (No content, as the spec says)"),
         (status = 400, description = "Refused (e.g. no such hook)", body = crate::problem::ProblemDetails, content_type = "application/problem+json")))]
 pub(crate) async fn delete_hook(

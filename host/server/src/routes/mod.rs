@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 mod changes;
 mod configurations;
+mod errors;
 mod events;
 mod ops;
 mod orders;
@@ -56,6 +57,20 @@ pub(crate) struct OrderHeaders {
     x_adapterid: Option<String>,
 }
 
+/// The compare-and-set header of the order change routes.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header, rename_all = "kebab-case")]
+#[expect(
+    dead_code,
+    reason = "documentation only: extract::MutationOptions reads the header"
+)]
+pub(crate) struct IfMatchHeader {
+    /// The order version the change applies to, as its `ETag` gives it (`"3"`): another
+    /// stored version answers 412 before any plugin runs.
+    #[param(pattern = r#"^(W/)?"[0-9]+"$"#, nullable = false)]
+    if_match: Option<String>,
+}
+
 /// The header of the merchant-wide routes (events, configurations).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header, rename_all = "kebab-case")]
@@ -77,6 +92,8 @@ pub(crate) struct MerchantHeaders {
                        Problem Details (`application/problem+json`).",
     ),
     modifiers(&ApiKeyAuth),
+    // Every operation's error answers refer to it (see `errors`).
+    components(schemas(crate::problem::ProblemDetails)),
     security(("api_key" = [])),
 )]
 struct ApiDoc;
@@ -139,7 +156,9 @@ fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
 
 /// The OpenAPI 3.1 document of every route [`router`] serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api(usize::MAX).into_openapi()
+    let mut doc = api(usize::MAX).into_openapi();
+    errors::document_errors(&mut doc);
+    doc
 }
 
 /// The service's router: every route, the request middleware (request id, span, timeout,
@@ -147,7 +166,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// it in an embedder's router.
 pub fn router(state: AppState) -> Router {
     let config = state.config();
-    let (router, doc) = api(config.upload_limit).split_for_parts();
+    let (router, mut doc) = api(config.upload_limit).split_for_parts();
+    errors::document_errors(&mut doc);
     let doc = ops::OpenApiJson(Arc::new(doc.to_json().unwrap_or_default()));
     router
         .fallback(observe::no_route)

@@ -1,4 +1,6 @@
-//! Operations routes: liveness, readiness, Prometheus metrics, the OpenAPI document.
+//! Operations routes: liveness, readiness, Prometheus metrics, the OpenAPI document. None
+//! takes an API key (probes and scrapers have none), so each overrides the document's
+//! global key requirement with an empty one.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -16,14 +18,14 @@ use crate::state::AppState;
 pub(crate) struct OpenApiJson(pub Arc<String>);
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", tag = "operations", security(()),
     responses((status = 200, description = "`{\"status\": \"ok\"}`", body = Object)))]
 pub(crate) async fn healthz() -> Response {
     Json(serde_json::json!({ "status": "ok" })).into_response()
 }
 
 /// The store answers (it is asked how many events are due).
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", tag = "operations", security(()),
     responses(
         (status = 200, description = "`{\"status\": \"ready\", \"eventsDue\": n}`", body = Object),
         (status = 503, description = "The store does not answer", body = crate::problem::ProblemDetails, content_type = "application/problem+json"),
@@ -36,7 +38,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Response, Ap
 }
 
 /// Prometheus metrics (OpenMetrics text). The due-events gauge is measured now.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", tag = "operations", security(()),
     responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text")))]
 pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match state
@@ -57,7 +59,7 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// This API's OpenAPI 3.1 document, generated from the handlers.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", security(()),
     responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 pub(crate) async fn openapi(Extension(doc): Extension<OpenApiJson>) -> Response {
     let mut response = doc.0.as_str().to_owned().into_response();
