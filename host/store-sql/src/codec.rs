@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ordergate::events::{
-    Attempt, AttemptOutcome, ClaimToken, ClaimedEvent, EventStatus, MAX_LIMIT, NotificationEvent,
-    Page, Pagination,
+    Attempt, AttemptOutcome, ClaimToken, ClaimedEvent, EventLogError, EventStatus, MAX_LIMIT,
+    NotificationEvent, Page, Pagination,
 };
 use ordergate::model::Order;
-use ordergate::store::{PluginStatus, PluginVersion, StoredOrder};
+use ordergate::store::{PluginStatus, PluginUpload, PluginVersion, StoredOrder};
 use serde_json::Value;
 
 /// A row that does not decode: written by something else, or a bug.
@@ -207,6 +207,30 @@ pub(crate) fn apply_retry(event: &mut NotificationEvent, now: SystemTime) -> i64
     event.status = EventStatus::Pending;
     event.due_at = now;
     sql_int(event.attempts.len())
+}
+
+/// The version an upload became once stored: active, numbered `version`.
+pub(crate) fn uploaded(upload: PluginUpload, version: u32, content_hash: String) -> PluginVersion {
+    PluginVersion {
+        id: upload.id,
+        version,
+        manifest: upload.manifest,
+        component: upload.component,
+        content_hash,
+        status: PluginStatus::Active,
+        uploaded_by: upload.uploaded_by,
+        uploaded_at: upload.uploaded_at,
+    }
+}
+
+/// What a release means: when it updated no row, the claim no longer held the event.
+pub(crate) fn released(updated_a_row: bool, claim: &ClaimedEvent) -> Result<(), EventLogError> {
+    if !updated_a_row {
+        return Err(EventLogError::ClaimLost {
+            id: claim.event.id.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// A plugin version's row, as both backends select it.

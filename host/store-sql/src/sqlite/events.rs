@@ -193,12 +193,7 @@ impl EventLog for SqliteStore {
                 s.execute(params![claim.event.merchant, claim.event.id, claim.token.0])
             })
             .log("release an event")?;
-        if released == 0 {
-            return Err(EventLogError::ClaimLost {
-                id: claim.event.id.clone(),
-            });
-        }
-        Ok(())
+        codec::released(released > 0, claim)
     }
 
     fn retry(

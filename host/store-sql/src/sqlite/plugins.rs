@@ -122,16 +122,7 @@ impl PluginStore for SqliteStore {
         })
         .store("store a plugin version")?;
         tx.commit().store("commit a plugin upload")?;
-        Ok(PluginVersion {
-            id: upload.id,
-            version,
-            manifest: upload.manifest,
-            component: upload.component,
-            content_hash: hash,
-            status: PluginStatus::Active,
-            uploaded_by: upload.uploaded_by,
-            uploaded_at: upload.uploaded_at,
-        })
+        Ok(codec::uploaded(upload, version, hash))
     }
 
     fn activate(
