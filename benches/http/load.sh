@@ -11,6 +11,11 @@
 # ORDERGATE_TEST_POSTGRES for postgres (a fresh schema is created in it and dropped after),
 # PG_SETTINGS for the server's sessions (`synchronous_commit=off …`, to see what a setting
 # changes);
+# ORDERGATE_BIN=FILE runs that `ordergate` binary instead of building one (two binaries back
+# to back: what a change gives, measured in one session);
+# SUMMARY=FILE also writes the results as JSON to FILE (benches/report.sh reads it):
+#   {"store":"sqlite","orders":1,"put":{"rps":…,"p50_ms":…,"p90_ms":…,"p99_ms":…,
+#    "non2xx":…,"socket_errors":…},"get":{…the same…}};
 # PERF_OUT=FILE records the server with `perf record` during the measured PUT run and
 # writes FILE (perf data) and FILE.txt (its CPU time by part: benches/http/categorize.py).
 # Exits non-zero when a run answered anything but 2xx or lost a connection: such a run is
@@ -72,11 +77,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building ordergate (release) and exporting the example plugins"
+if [[ -n ${ORDERGATE_BIN:-} ]]; then
+    echo "== using $ORDERGATE_BIN; exporting the example plugins"
+    exe=$ORDERGATE_BIN
+else
+    echo "== building ordergate (release) and exporting the example plugins"
+    exe=$(cd "$repo" && cargo build --release -p ordergate-cli --bin ordergate \
+        --message-format=json-render-diagnostics |
+        jq -r 'select(.reason == "compiler-artifact" and .executable != null) | .executable')
+fi
 # The shared target dir may be rebuilt by others while this runs: work on a copy.
-exe=$(cd "$repo" && cargo build --release -p ordergate-cli --bin ordergate \
-    --message-format=json-render-diagnostics |
-    jq -r 'select(.reason == "compiler-artifact" and .executable != null) | .executable')
 cp "$exe" "$work/ordergate"
 (cd "$repo" && cargo run --release -q -p ordergate-test-support --example export -- "$work/plugins") >/dev/null
 
@@ -160,6 +170,8 @@ call PUT "${cart_paths[0]}?trace=true" 200 -H 'Content-Type: application/json' \
            "   cart total: \(.order.cart.total.includingVat)"'
 
 results=()
+# The JSON summary's members, "put" and "get", filled by measure.
+summaries=()
 failed=0
 # measure LABEL METHOD PATHS [BODY_FILE]
 measure() {
@@ -196,6 +208,11 @@ measure() {
     local -A r
     for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
     results+=("| $db | $order_count | $label | ${r[requests]} | ${r[req_s]} | ${r[p50_ms]} | ${r[p90_ms]} | ${r[p99_ms]} | ${r[max_ms]} | ${r[non2xx]} | ${r[socket_errors]} |")
+    summaries+=("$(jq -cn --arg key "$(tr '[:upper:]' '[:lower:]' <<<"$method")" \
+        --argjson rps "${r[req_s]}" --argjson p50 "${r[p50_ms]}" --argjson p90 "${r[p90_ms]}" \
+        --argjson p99 "${r[p99_ms]}" --argjson non2xx "${r[non2xx]}" \
+        --argjson socket_errors "${r[socket_errors]}" \
+        '{($key): {rps: $rps, p50_ms: $p50, p90_ms: $p90, p99_ms: $p99, non2xx: $non2xx, socket_errors: $socket_errors}}')")
     if [[ ${r[non2xx]} != 0 || ${r[socket_errors]} != 0 ]]; then
         echo "   NOT A RESULT: ${r[non2xx]} answers not 2xx, ${r[socket_errors]} socket errors" >&2
         failed=1
@@ -216,4 +233,10 @@ echo "| store | orders | request | requests | req/s | p50 ms | p90 ms | p99 ms |
 echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${results[@]}"
 echo "($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+if [[ -n ${SUMMARY:-} ]]; then
+    printf '%s\n' "${summaries[@]}" |
+        jq -cs --arg store "$db" --argjson orders "$order_count" \
+            '{store: $store, orders: $orders} + add' >"$SUMMARY"
+    echo "summary: $SUMMARY"
+fi
 exit "$failed"
