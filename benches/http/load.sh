@@ -13,6 +13,8 @@
 # changes);
 # ORDERGATE_BIN=FILE runs that `ordergate` binary instead of building one (two binaries back
 # to back: what a change gives, measured in one session);
+# PLUGINS=DIR takes the example plugins from DIR (written by `cargo run --release -p
+# ordergate-test-support --example export -- DIR`) instead of exporting them;
 # SUMMARY=FILE also writes the results as JSON to FILE (benches/report.sh reads it):
 #   {"store":"sqlite","orders":1,"put":{"rps":…,"p50_ms":…,"p90_ms":…,"p99_ms":…,
 #    "non2xx":…,"socket_errors":…},"get":{…the same…}};
@@ -88,7 +90,11 @@ else
 fi
 # The shared target dir may be rebuilt by others while this runs: work on a copy.
 cp "$exe" "$work/ordergate"
-(cd "$repo" && cargo run --release -q -p ordergate-test-support --example export -- "$work/plugins") >/dev/null
+if [[ -n ${PLUGINS:-} ]]; then
+    cp -r "$PLUGINS" "$work/plugins"
+else
+    (cd "$repo" && cargo run --release -q -p ordergate-test-support --example export -- "$work/plugins") >/dev/null
+fi
 
 db_args=(--data-dir "$work/data")
 if [[ $db == postgres ]]; then
