@@ -147,3 +147,47 @@ fn a_full_order_and_its_event_round_trip() {
     let (store, _dir) = ordergate_store_sql::testing::fresh_sqlite();
     common::a_full_order_and_its_event_round_trip(&store);
 }
+
+#[test]
+fn a_plugin_generation_moved_by_another_store_or_process_is_seen_at_once() {
+    use ordergate::store::{OrderStore, OrderWrite, PluginStore, PluginUpload};
+    use ordergate_test_support::conformance::{order, tenant};
+
+    let (one, _dir) = ordergate_store_sql::testing::fresh_sqlite();
+    let two = SqliteStore::open(one.path()).unwrap();
+    let t = tenant();
+    let upload = |bytes: &[u8]| PluginUpload {
+        id: "p".into(),
+        manifest: serde_json::json!({"id": "p", "kind": "validation"}),
+        component: std::sync::Arc::from(bytes),
+        uploaded_by: None,
+        uploaded_at: std::time::SystemTime::UNIX_EPOCH,
+    };
+    // Read (and kept) by `one` before each write elsewhere.
+    assert_eq!(one.generation(&t).unwrap(), 0);
+    two.add_version(&t, upload(b"1")).unwrap();
+    assert_eq!(one.generation(&t).unwrap(), 1);
+    assert_eq!(two.generation(&t).unwrap(), 1);
+    // Its own writes, and other stores' writes of orders only, leave it right.
+    one.add_version(&t, upload(b"2")).unwrap();
+    assert_eq!(one.generation(&t).unwrap(), 2);
+    let o = order("norce", "b2c", "o_1", "r");
+    two.commit(OrderWrite::Insert(&o), vec![]).unwrap();
+    assert_eq!(one.generation(&t).unwrap(), 2);
+    assert_eq!(two.generation(&t).unwrap(), 2);
+    // A write by another process (here: a plain connection) is seen too.
+    let other = rusqlite::Connection::open(one.path()).unwrap();
+    other
+        .execute("UPDATE plugin_generations SET generation = 7", [])
+        .unwrap();
+    assert_eq!(one.generation(&t).unwrap(), 7);
+    assert_eq!(two.generation(&t).unwrap(), 7);
+    // An activation that changes nothing rolls back: the generation stays.
+    one.activate(&t, "p", 2).unwrap();
+    assert_eq!(one.generation(&t).unwrap(), 7);
+    assert!(
+        one.load(&ordergate_test_support::conformance::key("o_1"))
+            .unwrap()
+            .is_some()
+    );
+}

@@ -42,6 +42,59 @@ fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Inserts the order as version 1 (`expected` `None`) or replaces it if it is still at
+/// `expected`, in `session` (a transaction, or a connection: each is one statement, atomic
+/// on its own, but a failed replace's second statement only reports the version found).
+/// Returns the new version.
+fn write_order(
+    session: &mut impl Session,
+    key: [&String; 3],
+    expected: Option<u64>,
+    body: &str,
+) -> Result<i64, StoreError> {
+    let Some(expected) = expected else {
+        let inserted = session
+            .execute(
+                "INSERT INTO orders (merchant, channel, id, version, body) VALUES ($1, $2, $3, 1, $4)
+                 ON CONFLICT (merchant, channel, id) DO NOTHING",
+                &[key[0], key[1], key[2], &body],
+            )
+            .store("insert an order")?;
+        if inserted == 0 {
+            return Err(StoreError::AlreadyExists);
+        }
+        return Ok(1);
+    };
+    // A version past i64 matches no row: the conflict reports what is stored.
+    let sql_expected = i64::try_from(expected).unwrap_or(-1);
+    // Row-locking: a concurrent writer of the same version waits for this one, then finds
+    // the version moved and updates nothing.
+    let updated = session
+        .query_opt(
+            "UPDATE orders SET version = version + 1, body = $5
+             WHERE merchant = $1 AND channel = $2 AND id = $3 AND version = $4 RETURNING version",
+            &[key[0], key[1], key[2], &sql_expected, &body],
+        )
+        .store("replace an order")?;
+    if let Some(row) = updated {
+        return row.try_get(0).store("replace an order");
+    }
+    let found = session
+        .query_opt(
+            "SELECT version FROM orders WHERE merchant = $1 AND channel = $2 AND id = $3",
+            &[key[0], key[1], key[2]],
+        )
+        .store("read an order's version")?;
+    Err(match found {
+        None => StoreError::NotFound,
+        Some(row) => StoreError::Conflict {
+            expected,
+            found: u64::try_from(row.try_get::<_, i64>(0).store("read an order's version")?)
+                .unwrap_or(0),
+        },
+    })
+}
+
 impl OrderStore for PostgresStore {
     fn load(&self, key: &OrderKey) -> Result<Option<StoredOrder>, StoreError> {
         let row = self
@@ -77,60 +130,18 @@ impl OrderStore for PostgresStore {
         let body = codec::order_json(order).store("encode the order")?;
         let rows = EventRow::all(&events).store("encode an event")?;
         let mut client = self.client().store("commit an order")?;
-        let mut tx = client.transaction().store("begin an order commit")?;
-        let key: [&(dyn postgres::types::ToSql + Sync); 3] =
-            [&order.merchant, &order.channel, &order.id];
-        let version: i64 = match expected {
-            None => {
-                let inserted = tx
-                    .execute(
-                        "INSERT INTO orders (merchant, channel, id, version, body) VALUES ($1, $2, $3, 1, $4)
-                         ON CONFLICT (merchant, channel, id) DO NOTHING",
-                        &[key[0], key[1], key[2], &body],
-                    )
-                    .store("insert an order")?;
-                if inserted == 0 {
-                    return Err(StoreError::AlreadyExists);
-                }
-                1
-            }
-            Some(expected) => {
-                // A version past i64 matches no row: the conflict reports what is stored.
-                let sql_expected = i64::try_from(expected).unwrap_or(-1);
-                // Row-locking: a concurrent writer of the same version waits for this one,
-                // then finds the version moved and updates nothing.
-                let updated = tx
-                    .query_opt(
-                        "UPDATE orders SET version = version + 1, body = $5
-                         WHERE merchant = $1 AND channel = $2 AND id = $3 AND version = $4 RETURNING version",
-                        &[key[0], key[1], key[2], &sql_expected, &body],
-                    )
-                    .store("replace an order")?;
-                match updated {
-                    Some(row) => row.try_get(0).store("replace an order")?,
-                    None => {
-                        let found = tx
-                            .query_opt(
-                                "SELECT version FROM orders WHERE merchant = $1 AND channel = $2 AND id = $3",
-                                &key,
-                            )
-                            .store("read an order's version")?;
-                        return Err(match found {
-                            None => StoreError::NotFound,
-                            Some(row) => StoreError::Conflict {
-                                expected,
-                                found: u64::try_from(
-                                    row.try_get::<_, i64>(0).store("read an order's version")?,
-                                )
-                                .unwrap_or(0),
-                            },
-                        });
-                    }
-                }
-            }
+        let key = [&order.merchant, &order.channel, &order.id];
+        let version = if rows.is_empty() {
+            // One statement is atomic by itself: without events the write needs no
+            // transaction, and saves the BEGIN and COMMIT round trips (two of three).
+            write_order(&mut *client, key, expected, &body)?
+        } else {
+            let mut tx = client.transaction().store("begin an order commit")?;
+            let version = write_order(&mut tx, key, expected, &body)?;
+            insert_events(&mut tx, &rows)?;
+            tx.commit().store("commit an order")?;
+            version
         };
-        insert_events(&mut tx, &rows)?;
-        tx.commit().store("commit an order")?;
         u64::try_from(version).store("read the new version")
     }
 

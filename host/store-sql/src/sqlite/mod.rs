@@ -15,8 +15,11 @@ use crate::codec::micros;
 use crate::migrate;
 
 mod events;
+mod generations;
 mod orders;
 mod plugins;
+
+use generations::Generations;
 
 /// How long a connection waits for another process's write lock before failing: writes of
 /// this process queue on the writer's lock instead, so this only covers other processes and
@@ -43,6 +46,8 @@ const STATEMENT_CACHE: usize = 64;
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// Taken only with `writer` held (that lock first).
+    generations: Mutex<Generations>,
     readers: Pool<SqliteConnectionManager>,
 }
 
@@ -93,10 +98,14 @@ impl SqliteStore {
             .max_size(READERS)
             // Opened when first needed, not all at start.
             .min_idle(Some(0))
+            // A checkout runs no test statement: a local file's connection does not go
+            // stale, and a failing one reports its error on its query.
+            .test_on_check_out(false)
             .build(manager)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             writer: Mutex::new(writer),
+            generations: Mutex::new(Generations::default()),
             readers,
         })
     }
@@ -110,6 +119,12 @@ impl SqliteStore {
     /// transaction's drop), so the connection is consistent: recover from the poisoning.
     fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The generations cache; call with the writer's lock held. A panic while it was held
+    /// left at worst an entry missing: recover from the poisoning.
+    fn generations(&self) -> MutexGuard<'_, Generations> {
+        self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A read-only connection from the pool.
