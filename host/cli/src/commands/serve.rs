@@ -71,6 +71,12 @@ pub struct ServeArgs {
     /// Longest a request may take before it is answered 408.
     #[arg(long, env = "ORDERGATE_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     request_timeout: Duration,
+    /// How many engine calls (mutations, reads of orders) run at once; more requests
+    /// queue. Default: the sandbox's instance capacity or twice the CPUs, whichever is
+    /// smaller. A store across the network (PostgreSQL) keeps calls waiting on round
+    /// trips and flushes, not on the CPU: more at once may serve more.
+    #[arg(long, env = "ORDERGATE_ENGINE_CONCURRENCY")]
+    engine_concurrency: Option<usize>,
     /// Log format.
     #[arg(long, env = "ORDERGATE_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -130,7 +136,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         upload_limit: args.upload_limit,
         request_timeout: args.request_timeout,
-        ..ServerConfig::default()
+        engine_concurrency: args.engine_concurrency,
     };
     let host = Arc::new(host);
     let invokes = GuardedInvokes::new(Arc::clone(&host), policy.clone());
