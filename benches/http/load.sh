@@ -17,7 +17,8 @@
 # ordergate-test-support --example export -- DIR`) instead of exporting them;
 # SUMMARY=FILE also writes the results as JSON to FILE (benches/report.sh reads it):
 #   {"store":"sqlite","orders":1,"put":{"rps":…,"p50_ms":…,"p90_ms":…,"p99_ms":…,
-#    "non2xx":…,"socket_errors":…},"get":{…the same…}};
+#    "non2xx":…,"socket_errors":…,"server_cpu_us":…},"get":{…the same…}}
+#   (server_cpu_us: the server's CPU time per request, user and system, in µs);
 # PERF_OUT=FILE records the server with `perf record` during the measured PUT run and
 # writes FILE (perf data) and FILE.txt (its CPU time by part: benches/http/categorize.py).
 # Exits non-zero when a run answered anything but 2xx or lost a connection: such a run is
@@ -175,6 +176,11 @@ call PUT "${cart_paths[0]}?trace=true" 200 -H 'Content-Type: application/json' \
            "   cart discounts: \([.order.cart.discounts[]? | .code] | join(", "))",
            "   cart total: \(.order.cart.total.includingVat)"'
 
+# The server's CPU time so far (user and system), in clock ticks.
+server_cpu_ticks() {
+    awk '{print $14 + $15}' "/proc/$server_pid/stat"
+}
+
 results=()
 # The JSON summary's members, "put" and "get", filled by measure.
 summaries=()
@@ -194,7 +200,10 @@ measure() {
             -o "$PERF_OUT" 2>"$work/perf.log" &
         perf_pid=$!
     fi
+    local cpu_before
+    cpu_before=$(server_cpu_ticks)
     wrk "${wrk_args[@]}" -d "$duration" --latency "$base" | tee "$work/wrk.out"
+    local cpu_ticks=$(($(server_cpu_ticks) - cpu_before))
     if [[ -n $perf_pid ]]; then
         kill -INT "$perf_pid"
         wait "$perf_pid" || true
@@ -213,12 +222,15 @@ measure() {
     fi
     local -A r
     for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-    results+=("| $db | $order_count | $label | ${r[requests]} | ${r[req_s]} | ${r[p50_ms]} | ${r[p90_ms]} | ${r[p99_ms]} | ${r[max_ms]} | ${r[non2xx]} | ${r[socket_errors]} |")
+    # The server's CPU time per request: what a change saves, readable even when the
+    # machine is too busy for the rates to compare between runs.
+    local cpu_us=$((cpu_ticks * 1000000 / $(getconf CLK_TCK) / (r[requests] > 0 ? r[requests] : 1)))
+    results+=("| $db | $order_count | $label | ${r[requests]} | ${r[req_s]} | ${r[p50_ms]} | ${r[p90_ms]} | ${r[p99_ms]} | ${r[max_ms]} | $cpu_us | ${r[non2xx]} | ${r[socket_errors]} |")
     summaries+=("$(jq -cn --arg key "$(tr '[:upper:]' '[:lower:]' <<<"$method")" \
         --argjson rps "${r[req_s]}" --argjson p50 "${r[p50_ms]}" --argjson p90 "${r[p90_ms]}" \
         --argjson p99 "${r[p99_ms]}" --argjson non2xx "${r[non2xx]}" \
-        --argjson socket_errors "${r[socket_errors]}" \
-        '{($key): {rps: $rps, p50_ms: $p50, p90_ms: $p90, p99_ms: $p99, non2xx: $non2xx, socket_errors: $socket_errors}}')")
+        --argjson socket_errors "${r[socket_errors]}" --argjson cpu_us "$cpu_us" \
+        '{($key): {rps: $rps, p50_ms: $p50, p90_ms: $p90, p99_ms: $p99, non2xx: $non2xx, socket_errors: $socket_errors, server_cpu_us: $cpu_us}}')")
     if [[ ${r[non2xx]} != 0 || ${r[socket_errors]} != 0 ]]; then
         echo "   NOT A RESULT: ${r[non2xx]} answers not 2xx, ${r[socket_errors]} socket errors" >&2
         failed=1
@@ -235,8 +247,8 @@ call GET "${order_paths[0]}" 200 |
     jq -r '"   cart discounts: \([.cart.discounts[]? | .code] | join(", ")), lines: \(.cart.items | length)"'
 
 echo
-echo "| store | orders | request | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | socket errors |"
-echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| store | orders | request | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | server CPU µs/req | non-2xx | socket errors |"
+echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 printf '%s\n' "${results[@]}"
 echo "($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 if [[ -n ${SUMMARY:-} ]]; then
