@@ -163,7 +163,8 @@ fn a_plugin_generation_moved_by_another_store_or_process_is_seen_at_once() {
         uploaded_by: None,
         uploaded_at: std::time::SystemTime::UNIX_EPOCH,
     };
-    // Read (and kept) by `one` before each write elsewhere.
+    // Read by `one` before each write elsewhere: no cache of it (one was tried for speed,
+    // benches/HTTP.md) may hide those writes.
     assert_eq!(one.generation(&t).unwrap(), 0);
     two.add_version(&t, upload(b"1")).unwrap();
     assert_eq!(one.generation(&t).unwrap(), 1);

@@ -15,11 +15,8 @@ use crate::codec::micros;
 use crate::migrate;
 
 mod events;
-mod generations;
 mod orders;
 mod plugins;
-
-use generations::Generations;
 
 /// How long a connection waits for another process's write lock before failing: writes of
 /// this process queue on the writer's lock instead, so this only covers other processes and
@@ -46,8 +43,6 @@ const STATEMENT_CACHE: usize = 64;
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
-    /// Taken only with `writer` held (that lock first).
-    generations: Mutex<Generations>,
     readers: Pool<SqliteConnectionManager>,
 }
 
@@ -105,7 +100,6 @@ impl SqliteStore {
         Ok(SqliteStore {
             path: path.to_owned(),
             writer: Mutex::new(writer),
-            generations: Mutex::new(Generations::default()),
             readers,
         })
     }
@@ -119,12 +113,6 @@ impl SqliteStore {
     /// transaction's drop), so the connection is consistent: recover from the poisoning.
     fn writer(&self) -> MutexGuard<'_, Connection> {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The generations cache; call with the writer's lock held. A panic while it was held
-    /// left at worst an entry missing: recover from the poisoning.
-    fn generations(&self) -> MutexGuard<'_, Generations> {
-        self.generations.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A read-only connection from the pool.

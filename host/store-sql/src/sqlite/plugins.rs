@@ -1,7 +1,5 @@
 //! Plugin versions with the per-tenant generation, and adapter configurations, in SQLite.
 
-use std::sync::TryLockError;
-
 use ordergate::store::{
     ConfigStore, PluginStatus, PluginStore, PluginUpload, PluginVersion, StoreError, Tenant,
     content_hash,
@@ -9,7 +7,7 @@ use ordergate::store::{
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde_json::Value;
 
-use super::{SqliteStore, begin, generations};
+use super::{SqliteStore, begin};
 use crate::codec::{self, PLUGIN_COLUMNS, PluginRow, plugin_status};
 use crate::error::Context;
 
@@ -34,14 +32,8 @@ fn decode(rows: Vec<PluginRow>) -> Result<Vec<PluginVersion>, StoreError> {
 }
 
 /// Moves the tenant's generation. First in every plugin write: the transaction then holds
-/// the write lock, and a write that fails or changes nothing rolls the bump back. The
-/// store's cached generation of the tenant is dropped either way.
-fn bump_generation(
-    store: &SqliteStore,
-    tx: &Transaction<'_>,
-    tenant: &Tenant,
-) -> Result<(), StoreError> {
-    store.generations().forget(tenant);
+/// the write lock, and a write that fails or changes nothing rolls the bump back.
+fn bump_generation(tx: &Transaction<'_>, tenant: &Tenant) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO plugin_generations (merchant, channel, generation) VALUES (?1, ?2, 1)
          ON CONFLICT (merchant, channel) DO UPDATE SET generation = plugin_generations.generation + 1",
@@ -102,7 +94,7 @@ impl PluginStore for SqliteStore {
         let hash = content_hash(&upload.component);
         let mut conn = self.writer();
         let tx = begin(&mut conn).store("begin a plugin upload")?;
-        bump_generation(self, &tx, tenant)?;
+        bump_generation(&tx, tenant)?;
         let last: i64 = tx
             .prepare_cached(
                 "SELECT COALESCE(MAX(version), 0) FROM plugin_versions WHERE merchant = ?1 AND channel = ?2 AND id = ?3",
@@ -141,7 +133,7 @@ impl PluginStore for SqliteStore {
     ) -> Result<PluginVersion, StoreError> {
         let mut conn = self.writer();
         let tx = begin(&mut conn).store("begin an activation")?;
-        bump_generation(self, &tx, tenant)?;
+        bump_generation(&tx, tenant)?;
         let mut found = select_version(&tx, tenant, id, version)?.ok_or(StoreError::NotFound)?;
         if found.status == PluginStatus::Active {
             // Nothing changes: the transaction (and the generation's bump) rolls back.
@@ -162,7 +154,7 @@ impl PluginStore for SqliteStore {
     fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
         let mut conn = self.writer();
         let tx = begin(&mut conn).store("begin a removal")?;
-        bump_generation(self, &tx, tenant)?;
+        bump_generation(&tx, tenant)?;
         if retire_active(&tx, tenant, id, PluginStatus::Removed)? == 0 {
             return Err(StoreError::NotFound);
         }
@@ -210,17 +202,17 @@ impl PluginStore for SqliteStore {
     }
 
     fn generation(&self, tenant: &Tenant) -> Result<u64, StoreError> {
-        // A busy writer (a commit, maybe a checkpoint's fsync) is not waited for: a reader
-        // asks the file as well, only less cheaply.
-        let writer = match self.writer.try_lock() {
-            Ok(writer) => writer,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => {
-                let reader = self.reader().store("read the plugin generation")?;
-                return generations::read(&reader, tenant);
-            }
-        };
-        self.generations().get(&writer, tenant)
+        let conn = self.reader().store("read the plugin generation")?;
+        let generation: Option<i64> = conn
+            .prepare_cached(
+                "SELECT generation FROM plugin_generations WHERE merchant = ?1 AND channel = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![tenant.merchant, tenant.channel], |r| r.get(0))
+                    .optional()
+            })
+            .store("read the plugin generation")?;
+        u64::try_from(generation.unwrap_or(0)).store("read the plugin generation")
     }
 }
 
