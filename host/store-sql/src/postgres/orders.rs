@@ -1,5 +1,7 @@
 //! Orders, and the events committed with them, in PostgreSQL.
 
+use std::collections::HashSet;
+
 use ordergate::events::NotificationEvent;
 use ordergate::store::{OrderKey, OrderStore, OrderWrite, Page, StoreError, StoredOrder, Tenant};
 
@@ -8,38 +10,60 @@ use super::pool::{Session, Tx};
 use crate::codec::{self, EventRow};
 use crate::error::Context;
 
-/// Inserts `events` in the transaction, in order; the first id already taken (stored, or
-/// earlier in the batch) fails the whole write: the caller's transaction rolls back. A
-/// concurrent insert of the same id waits for the other transaction, then counts as taken.
+/// Inserts `events` in the transaction, in order, in one statement (one round trip, not
+/// one per event); the first id already taken (stored, or earlier in the batch) fails the
+/// whole write: the caller's transaction rolls back. A concurrent insert of the same id
+/// waits for the other transaction, then counts as taken.
 fn insert_events(tx: &mut Tx<'_>, events: &[EventRow<'_>]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Ok(());
     }
-    for e in events {
-        let inserted = tx
-            .execute(
-                "INSERT INTO events (id, merchant, channel, adapter_id, reference, order_id, status, due_at, body)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-                &[
-                    &e.id,
-                    &e.merchant,
-                    &e.channel,
-                    &e.adapter_id,
-                    &e.reference,
-                    &e.order_id,
-                    &e.status,
-                    &e.due_at,
-                    &e.body,
-                ],
-            )
-            .store("insert an event")?;
-        if inserted == 0 {
-            return Err(StoreError::DuplicateEvent {
-                id: e.id.to_owned(),
-            });
-        }
+    let ids = column(events, |e| e.id);
+    let adapter_ids: Vec<Option<&str>> = events.iter().map(|e| e.adapter_id).collect();
+    let due_ats: Vec<i64> = events.iter().map(|e| e.due_at).collect();
+    let inserted = tx
+        .query(
+            "INSERT INTO events (id, merchant, channel, adapter_id, reference, order_id, status, due_at, body)
+             SELECT id, merchant, channel, adapter_id, reference, order_id, status, due_at, body
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::bigint[], $9::text[])
+                  WITH ORDINALITY AS e (id, merchant, channel, adapter_id, reference, order_id,
+                                        status, due_at, body, n)
+             ORDER BY n
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+            &[
+                &ids,
+                &column(events, |e| e.merchant),
+                &column(events, |e| e.channel),
+                &adapter_ids,
+                &column(events, |e| e.reference),
+                &column(events, |e| e.order_id),
+                &column(events, |e| e.status),
+                &due_ats,
+                &column(events, |e| e.body.as_str()),
+            ],
+        )
+        .store("insert an event")?;
+    let mut taken = HashSet::with_capacity(inserted.len());
+    for row in &inserted {
+        taken.insert(row.try_get::<_, String>(0).store("insert an event")?);
     }
-    Ok(())
+    // Each inserted id is one event's; the first event whose row was not inserted (its
+    // id stored before, or an earlier event's in this batch) is the duplicate.
+    match ids.iter().find(|id| !taken.remove(**id)) {
+        Some(id) => Err(StoreError::DuplicateEvent {
+            id: (*id).to_owned(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// One text column of `events`, for `unnest`.
+fn column<'r>(
+    events: &'r [EventRow<'_>],
+    field: impl Fn(&'r EventRow<'_>) -> &'r str,
+) -> Vec<&'r str> {
+    events.iter().map(field).collect()
 }
 
 /// Inserts the order as version 1 (`expected` `None`) or replaces it if it is still at
