@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ordergate::model::Cart;
 use ordergate::mutation::Mutation;
 use ordergate::{Committed, Host, MutationError, Scope};
 use serde_json::json;
@@ -28,6 +29,7 @@ pub struct PluginsRig {
     /// The tenant and acting adapter.
     pub scope: Scope,
     order: String,
+    carts: [Cart; 2],
     turn: AtomicU64,
 }
 
@@ -62,17 +64,17 @@ impl PluginsRig {
             host,
             scope,
             order,
+            carts: [cart(20, 1), cart(20, 2)],
             turn: AtomicU64::new(0),
         }
     }
 
-    /// One `SetCart`, alternating between two carts so that every call is a real change.
+    /// One `SetCart`, alternating between two carts (built beforehand, as
+    /// [`crate::MutationRig`]'s) so that every call is a real change.
     pub fn mutate(&self) -> Result<Committed, MutationError> {
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
-        self.host.mutate(
-            &self.scope,
-            &self.order,
-            Mutation::SetCart(cart(20, 1 + turn % 2)),
-        )
+        let cart = self.carts[(turn % 2) as usize].clone();
+        self.host
+            .mutate(&self.scope, &self.order, Mutation::SetCart(cart))
     }
 }
