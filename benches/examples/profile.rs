@@ -3,7 +3,9 @@
 //!
 //! `cargo build --release -p ordergate-benches --example profile` then
 //! `perf record -g target/release/examples/profile validation 20 200000` (or `mutation`,
-//! `mutation-no-plugins`: a 20-line SetCart with 100 notifications on the order).
+//! `mutation-no-plugins`: a 20-line SetCart with 100 notifications on the order;
+//! `plugin-load`: a fresh host installing max-quantity from a warm disk cache, what a
+//! restart pays per plugin).
 
 use std::sync::Arc;
 
@@ -59,6 +61,28 @@ fn main() {
                 rig.mutate(0).expect("mutation commits");
             }
         }
-        other => panic!("unknown stage {other}: validation, mutation or mutation-no-plugins"),
+        "plugin-load" => {
+            // What a restarted host pays per plugin on a tenant's first need: a fresh host
+            // (empty memory cache) loading max-quantity from a warm disk cache.
+            let cache = tempfile::tempdir().expect("cache dir");
+            let sandbox = SandboxConfig {
+                cache_dir: Some(cache.path().to_owned()),
+                ..SandboxConfig::default()
+            };
+            let bytes = plugin(plugins::MAX_QUANTITY);
+            for _ in 0..rounds {
+                let host = host_with(sandbox.clone());
+                host.registry()
+                    .install(
+                        &scope().tenant,
+                        manifest("max-quantity", &["cart"], json!({"maxQuantity": 10})),
+                        &bytes,
+                    )
+                    .expect("installs");
+            }
+        }
+        other => panic!(
+            "unknown stage {other}: validation, mutation, mutation-no-plugins or plugin-load"
+        ),
     }
 }

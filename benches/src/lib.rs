@@ -11,6 +11,8 @@
 //! - [`notifications`]: a realistic mix of notification conditions;
 //! - [`MutationRig`]: a host with 5 validations, 3 hooks and 100 notifications on an order,
 //!   ready for `SetCart` mutations that alternate between two carts;
+//! - [`growth`]: the sizes and fixtures of the growth curves; [`calls`]: single hot-path
+//!   operations (one validation, a 10-operation patch); [`rss`]: the process's resident set;
 //! - [`results_dir`], [`bench_mode`]: where the custom measurements (p99, throughput,
 //!   restart phases) are written for `report.sh`, and whether this is a real run.
 
@@ -26,6 +28,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub use ordergate_test_support as plugins;
+
+pub mod calls;
+pub mod growth;
+pub mod rss;
 
 /// The maximum quantity every max-quantity variant (WASM, native, HTTP) is configured with.
 pub const MAX_QUANTITY: i64 = 10;
@@ -619,7 +625,12 @@ pub struct MutationRig {
 impl MutationRig {
     /// Sets up `orders` orders.
     pub fn new(plugins: bool, notifications: usize, orders: usize) -> Self {
-        let host = host();
+        Self::on(host(), plugins, notifications, orders)
+    }
+
+    /// [`MutationRig::new`] on a host of one's own (e.g. a small instance pool, which
+    /// valgrind can map).
+    pub fn on(host: Host, plugins: bool, notifications: usize, orders: usize) -> Self {
         if plugins {
             install_full_set(&host);
         }

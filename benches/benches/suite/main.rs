@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use criterion::Criterion;
 
+mod components;
 mod concurrency;
+mod growth;
 mod hook;
 mod http;
 mod mutation;
@@ -14,6 +16,7 @@ mod native;
 mod notifications;
 mod plugin;
 mod restart;
+mod restart_tenants;
 mod validation;
 
 fn main() {
@@ -22,6 +25,7 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .sample_size(30)
         .configure_from_args();
+    components::benches();
     plugin::benches(&mut c);
     validation::benches(&mut c);
     native::benches(&mut c);
@@ -31,5 +35,7 @@ fn main() {
     mutation::benches(&mut c);
     concurrency::benches(&mut c);
     restart::benches(&mut c);
+    restart_tenants::benches(&mut c);
+    growth::benches(&mut c);
     c.final_summary();
 }

@@ -84,7 +84,8 @@ pub use pipeline::{
     Trace, TraceError, Verdict,
 };
 pub use registry::{
-    InstallReport, InstalledPlugin, OnFault, PluginManifest, Registry, RegistryError, TenantPlugins,
+    InstallReport, InstalledPlugin, LoadedCounts, OnFault, PluginManifest, Registry, RegistryError,
+    TenantPlugins,
 };
 pub use sandbox::{
     ArtifactSource, CallContext, ChangeSummary, CompileError, CompiledPlugin, Fault, HookAnswer,

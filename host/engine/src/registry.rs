@@ -383,6 +383,18 @@ impl Registry {
         Ok(self.tenant(tenant)?.plugins.clone())
     }
 
+    /// How many tenants have their plugins loaded in this registry, and how many plugins
+    /// that is in all: a registry loads a tenant's plugins when the tenant first needs them,
+    /// so after a restart these count only the tenants served since (what tests and
+    /// operators check a restart by).
+    pub fn loaded(&self) -> LoadedCounts {
+        let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
+        LoadedCounts {
+            tenants: tenants.len(),
+            plugins: tenants.values().map(|t| t.plugins.len()).sum(),
+        }
+    }
+
     fn cached(&self, tenant: &Tenant) -> Option<Arc<TenantPlugins>> {
         // The map only ever gets whole snapshots inserted: consistent after any panic.
         let tenants = self.tenants.read().unwrap_or_else(|p| p.into_inner());
@@ -484,6 +496,15 @@ impl Registry {
             compiled,
         })
     }
+}
+
+/// What a [`Registry`] holds loaded: see [`Registry::loaded`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct LoadedCounts {
+    /// Tenants whose plugins are loaded (a tenant with none installed counts once served).
+    pub tenants: usize,
+    /// Plugins loaded over all those tenants.
+    pub plugins: usize,
 }
 
 /// A plugin loaded but not yet numbered: the store gives the version.
