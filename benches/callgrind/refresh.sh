@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-measures the hot paths under callgrind and rewrites benches/callgrind/ceilings.json:
 # each benchmark's ceiling is its instruction count (callgrind's `Ir`) plus MARGIN percent
-# (default 5). Run it on main after changes that legitimately move a hot path, and commit
+# (default 3). Run it on main after changes that legitimately move a hot path, and commit
 # the file.
 #
 #   bash benches/callgrind/refresh.sh        # the `dev` profile, as CI checks (≈ 5 min)
