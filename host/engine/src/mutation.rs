@@ -138,7 +138,7 @@ pub fn create(merchant: &str, channel: &str, id: &str, now: &str, new: NewOrder)
         validations: Vec::new(),
         hooks: Vec::new(),
         detached_hooks: Vec::new(),
-        notifications: Vec::new(),
+        notifications: Arc::default(),
         total: None,
         attributes: new.attributes,
     };
@@ -260,11 +260,11 @@ impl Mutation {
                         message,
                     )]);
                 }
-                order.notifications.push(notification);
+                Arc::make_mut(&mut order.notifications).push(notification);
                 "/notifications".to_owned()
             }
             Mutation::DeleteNotification { id } => {
-                let list = &mut order.notifications;
+                let list = Arc::make_mut(&mut order.notifications);
                 remove_by_id(list, |n| n.id.as_deref(), id, "notifications")?
             }
             Mutation::DeleteHook { id } => {
