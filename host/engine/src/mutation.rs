@@ -162,7 +162,11 @@ impl Mutation {
         now: &str,
         new_id: &mut dyn FnMut(&str) -> String,
     ) -> Result<Applied, Vec<Violation>> {
-        let mut order = current.clone();
+        let mut order = match self {
+            // The cart is most of an order: replacing it copies everything but the old one.
+            Mutation::SetCart(_) => crate::model::parts::clone_without(current, |k| k == "cart"),
+            _ => current.clone(),
+        };
         let from = current.state.current_status;
         let mut to_status = None;
         let touched = match self {

@@ -334,6 +334,9 @@ pub fn members<T: Serialize + ?Sized>(
     Ok(out)
 }
 
+/// A top-level member's JSON name and its compact JSON size, or the bound it passes.
+pub type MemberSize = (&'static str, Result<usize, BoundsError>);
+
 /// The compact JSON size of each top-level member of `value` that `want` names, or the
 /// bound it passes when it stood in a document of `limits` one level down (its depth
 /// counted from the member's own level, 1).
@@ -341,7 +344,7 @@ pub fn member_sizes<T: Serialize + ?Sized>(
     value: &T,
     want: impl FnMut(&str) -> bool,
     limits: &OrderLimits,
-) -> Result<Vec<(&'static str, Result<usize, BoundsError>)>, PartError> {
+) -> Result<Vec<MemberSize>, PartError> {
     let mut out = Vec::new();
     value.serialize(Members {
         want,
@@ -361,10 +364,7 @@ fn member_limits(limits: &OrderLimits) -> OrderLimits {
 /// What to do with each selected member.
 enum Work<'o> {
     Values(&'o mut Map<String, Value>),
-    Sizes(
-        &'o mut Vec<(&'static str, Result<usize, BoundsError>)>,
-        OrderLimits,
-    ),
+    Sizes(&'o mut Vec<MemberSize>, OrderLimits),
 }
 
 /// Serializes a struct (or map) by its members, handing the wanted ones to its [`Work`].

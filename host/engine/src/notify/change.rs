@@ -9,6 +9,9 @@ use super::{NotificationError, SchemaCache, fires};
 use crate::model::parts::{self, Found};
 use crate::model::{Notification, Order};
 
+/// A scope, what it finds after a change, and (when it found a value) before it.
+type ScopeValues = (String, Result<Found, NotificationError>, Option<Found>);
+
 /// A change from one version of an order to the next, as notifications see it.
 ///
 /// [`OrderChange::fires`] decides exactly what [`fires`] decides on the two versions'
@@ -22,7 +25,7 @@ pub struct OrderChange<'a> {
     /// Top-level member name → whether both versions hold the same value there.
     same: RefCell<Vec<(String, bool)>>,
     /// Scope → what it finds after and before the change.
-    found: RefCell<Vec<(String, Result<Found, NotificationError>, Option<Found>)>>,
+    found: RefCell<Vec<ScopeValues>>,
     /// The whole JSON of both versions, for the fallback.
     whole: OnceCell<(Value, Value)>,
 }
