@@ -158,3 +158,63 @@ fn decode(scope: &str) -> Option<Vec<String>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::model::from_value;
+
+    fn order(status: &str, total: f64, attributes: Value) -> Order {
+        from_value(json!({
+            "id": "o_1", "merchant": "norce", "channel": "b2c",
+            "created": "2026-01-01T00:00:00Z", "lastModified": "2026-01-01T00:00:00Z",
+            "state": {"currentStatus": status, "transitions": []},
+            "cart": {"reference": "c-9", "total": {"includingVat": total}, "items": [{"sku": "A"}]},
+            "attributes": attributes,
+        }))
+        .expect("a valid order")
+    }
+
+    fn notification(scope: &str, schema: Value) -> Notification {
+        from_value(json!({"scope": scope, "schema": schema})).expect("a notification")
+    }
+
+    #[test]
+    fn decides_what_fires_decides_on_the_whole_json() {
+        let schemas = SchemaCache::new();
+        let a = order("checkout", 100.0, json!({"list": [1], "x": {"y": 1}}));
+        let b = order("processing", 250.0, json!({"list": [2], "x": {"y": 1}}));
+        let notifications = [
+            notification("/state/currentStatus", json!({"const": "processing"})),
+            notification("/cart/total/includingVat", json!({"minimum": 200})),
+            notification("/cart/total/includingVat", json!({"minimum": 300})),
+            notification("/cart/reference", json!({"type": "string"})),
+            notification("/cart/items", json!({"type": "array"})),
+            notification("/attributes/list/0", json!({})),
+            notification("/attributes/x/y", json!({})),
+            notification("/attributes/x", json!({})),
+            notification("/customer/billing/country", json!({})),
+            notification("/a~1b", json!({})),
+            notification("state", json!({})),
+        ];
+        for (before, after) in [(Some(&a), &b), (Some(&b), &a), (Some(&a), &a), (None, &b)] {
+            let change = OrderChange::new(before, after);
+            let whole_before = before.map_or(Value::Null, |o| serde_json::to_value(o).unwrap());
+            let whole_after = serde_json::to_value(after).unwrap();
+            for n in &notifications {
+                // Twice: the second answer comes from what the first one kept.
+                for _ in 0..2 {
+                    assert_eq!(
+                        change.fires(n, &schemas),
+                        fires(n, &whole_before, &whole_after, &schemas),
+                        "{:?} from {:?}",
+                        n.scope,
+                        before.map(|o| o.state.current_status)
+                    );
+                }
+            }
+        }
+    }
+}
