@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::model::from_value;
+use crate::model::{Order, from_value};
 
 fn order() -> Order {
     from_value(json!({
