@@ -1,15 +1,24 @@
 //! A loop to run under a profiler: one stage of the suite, nothing else, so `perf record`
-//! sees only that stage (the criterion binary also runs every group's set-up).
+//! sees only that stage (the criterion binary also runs every group's set-up). At the end
+//! it prints the median and p99 of one round, so that two builds (before and after a
+//! change) can be compared back to back on a shared machine.
 //!
 //! `cargo build --release -p ordergate-benches --example profile` then
-//! `perf record -g target/release/examples/profile validation 20 200000` (or `mutation`,
-//! `mutation-no-plugins`: a 20-line SetCart with 100 notifications on the order;
-//! `plugin-load`: a fresh host installing max-quantity from a warm disk cache, what a
-//! restart pays per plugin).
+//! `perf record -g target/release/examples/profile <stage> 20 200000`, stages:
+//! - `validation`: one max-quantity call all-in;
+//! - `mutation`: a 20-line SetCart, 5 validations, 3 hooks, 100 notifications
+//!   (`mutation/full`);
+//! - `mutation-no-plugins`: the same without plugins (`mutation/no-plugins`);
+//! - `mutation-bare`: no plugins and no notifications (`mutation/bare`);
+//! - `patch`: `patch_order` with 10 replace operations (`hook/apply-10-ops`);
+//! - `plugin-load`: a fresh host installing max-quantity from a warm disk cache, what a
+//!   restart pays per plugin.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use ordergate::model::OrderStatus;
+use ordergate::model::{OrderLimits, OrderStatus};
+use ordergate::patch::patch_order;
 use ordergate::{ChangeSummary, OrderView};
 use ordergate::{PluginKind, SandboxConfig};
 use ordergate_benches::*;
@@ -21,6 +30,14 @@ fn main() {
     let lines: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(20);
     let rounds: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let fuel = std::env::var_os("ORDERGATE_NO_FUEL").is_none();
+    let mut samples: Vec<u64> = Vec::with_capacity(rounds);
+    let mut timed = |round: &mut dyn FnMut()| {
+        for _ in 0..rounds {
+            let start = Instant::now();
+            round();
+            samples.push(start.elapsed().as_nanos() as u64);
+        }
+    };
     match stage {
         "validation" => {
             let sandbox = SandboxConfig {
@@ -43,7 +60,7 @@ fn main() {
                 to_status: None,
             };
             let order = Arc::new(order(lines));
-            for _ in 0..rounds {
+            timed(&mut || {
                 let view = Arc::new(OrderView::new(Arc::clone(&order)));
                 let run = host.sandbox().validate(
                     plugin.compiled(),
@@ -53,13 +70,14 @@ fn main() {
                     &change,
                 );
                 assert!(matches!(run.outcome, Ok(Ok(()))));
-            }
+            });
         }
-        "mutation" | "mutation-no-plugins" => {
-            let rig = MutationRig::new(stage == "mutation", 100, 1);
-            for _ in 0..rounds {
+        "mutation" | "mutation-no-plugins" | "mutation-bare" => {
+            let notifications = if stage == "mutation-bare" { 0 } else { 100 };
+            let rig = MutationRig::new(stage == "mutation", notifications, 1);
+            timed(&mut || {
                 rig.mutate(0).expect("mutation commits");
-            }
+            });
         }
         "plugin-load" => {
             // What a restarted host pays per plugin on a tenant's first need: a fresh host
@@ -70,7 +88,7 @@ fn main() {
                 ..SandboxConfig::default()
             };
             let bytes = plugin(plugins::MAX_QUANTITY);
-            for _ in 0..rounds {
+            timed(&mut || {
                 let host = host_with(sandbox.clone());
                 host.registry()
                     .install(
@@ -79,10 +97,26 @@ fn main() {
                         &bytes,
                     )
                     .expect("installs");
-            }
+            });
+        }
+        "patch" => {
+            let order = order(lines);
+            let ops = ten_replace_ops();
+            let limits = OrderLimits::default();
+            timed(&mut || {
+                patch_order(&order, &ops, &limits).expect("patch applies");
+            });
         }
         other => panic!(
-            "unknown stage {other}: validation, mutation, mutation-no-plugins or plugin-load"
+            "unknown stage {other}: validation, mutation, mutation-no-plugins, mutation-bare, \
+             patch or plugin-load"
         ),
     }
+    samples.sort_unstable();
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize] as f64 / 1e3;
+    println!(
+        "{stage} {lines} lines, {rounds} rounds: median {:.1} µs, p99 {:.1} µs",
+        at(0.5),
+        at(0.99)
+    );
 }

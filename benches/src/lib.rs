@@ -676,6 +676,22 @@ impl MutationRig {
     }
 }
 
+/// The 10 `replace` operations of `hook/apply-10-ops` on an [`order`] of 20 lines: 4
+/// quantities, 3 names, the cart total, a shipping fee and an attribute.
+pub fn ten_replace_ops() -> Vec<ordergate::patch::PatchOperation> {
+    let mut ops = Vec::new();
+    for i in 0..4 {
+        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/quantity"), "value": 2}));
+    }
+    for i in 4..7 {
+        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/name"), "value": format!("Renamed line {i}")}));
+    }
+    ops.push(json!({"op": "replace", "path": "/cart/total", "value": {"includingVat": 3000.0, "excludingVat": 2400.0}}));
+    ops.push(json!({"op": "replace", "path": "/shippings/0/total", "value": {"includingVat": 0.0, "excludingVat": 0.0}}));
+    ops.push(json!({"op": "replace", "path": "/attributes/campaign", "value": "black-friday-26"}));
+    serde_json::from_value(json!(ops)).expect("operations parse")
+}
+
 /// Whether the benchmarks run for real (`cargo bench`) rather than once each as a test
 /// (`cargo test --benches`): custom measurements run long loops and write their results
 /// only then.

@@ -41,17 +41,7 @@ fn call(
 
 pub fn benches(c: &mut Criterion) {
     let order = Arc::new(order(20));
-    let mut ops = Vec::new();
-    for i in 0..4 {
-        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/quantity"), "value": 2}));
-    }
-    for i in 4..7 {
-        ops.push(json!({"op": "replace", "path": format!("/cart/items/{i}/name"), "value": format!("Renamed line {i}")}));
-    }
-    ops.push(json!({"op": "replace", "path": "/cart/total", "value": {"includingVat": 3000.0, "excludingVat": 2400.0}}));
-    ops.push(json!({"op": "replace", "path": "/shippings/0/total", "value": {"includingVat": 0.0, "excludingVat": 0.0}}));
-    ops.push(json!({"op": "replace", "path": "/attributes/campaign", "value": "black-friday-26"}));
-    let ops: Vec<PatchOperation> = serde_json::from_value(json!(ops)).expect("operations parse");
+    let ops = ten_replace_ops();
     assert_eq!(ops.len(), 10);
     patch_order(&order, &ops, &OrderLimits::default()).expect("patch applies");
 

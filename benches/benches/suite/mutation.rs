@@ -1,7 +1,8 @@
 //! `mutation/full`: a `SetCart` through `Host::mutate` on a 20-line order with 5
 //! validations, 3 hooks and 100 notifications, alternating between two carts so every call
 //! is a real change; `mutation/no-plugins` and `mutation/no-notifications`: the same
-//! without the plugins, or without the notifications (for the breakdown). A plain loop of
+//! without the plugins, or without the notifications (for the breakdown); `mutation/bare`:
+//! neither, what the pipeline itself costs. A plain loop of
 //! 2000 mutations gives p50/p99 (`target/ordergate-bench/mutation-latency.json`).
 
 use std::time::Instant;
@@ -40,6 +41,7 @@ pub fn benches(c: &mut Criterion) {
     }
     let no_plugins = MutationRig::new(false, 100, 1);
     let no_notifications = MutationRig::new(true, 0, 1);
+    let bare = MutationRig::new(false, 0, 1);
 
     let mut g = c.benchmark_group("mutation");
     g.bench_function("full", |b| {
@@ -50,6 +52,9 @@ pub fn benches(c: &mut Criterion) {
     });
     g.bench_function("no-notifications", |b| {
         b.iter(|| no_notifications.mutate(0).expect("mutation commits"))
+    });
+    g.bench_function("bare", |b| {
+        b.iter(|| bare.mutate(0).expect("mutation commits"))
     });
     g.finish();
 
@@ -65,6 +70,7 @@ pub fn benches(c: &mut Criterion) {
             "full": percentiles(latencies(&full, rounds)),
             "noPlugins": percentiles(latencies(&no_plugins, rounds)),
             "noNotifications": percentiles(latencies(&no_notifications, rounds)),
+            "bare": percentiles(latencies(&bare, rounds)),
             "pluginRunsPerMutation": trace.plugins.len(),
             "eventsFiredPerMutation": trace.notifications.len(),
             "exampleTrace": trace,

@@ -13,25 +13,62 @@
 //! Violations come in document order (the order's fields in spec order, arrays by index),
 //! each with a JSON Pointer to the offending value.
 
+use std::fmt;
+
 use crate::model::{Address, Cart, Discount, Item, Money, Order, Payment, Shipping};
 use crate::violation::Violation;
 
 /// Runs every built-in check over the whole candidate order.
 pub fn check_order(order: &Order) -> Vec<Violation> {
     let mut c = Checker::default();
-    c.letters("/currency", order.currency.as_deref(), CURRENCY);
-    c.letters("/country", order.country.as_deref(), COUNTRY);
+    let root = Path::Root;
+    c.letters(&root.field("currency"), order.currency.as_deref(), CURRENCY);
+    c.letters(&root.field("country"), order.country.as_deref(), COUNTRY);
     if let Some(cart) = &order.cart {
-        c.cart("/cart", cart);
+        c.cart(&root.field("cart"), cart);
     }
-    c.each("/shippings", Some(&order.shippings), Checker::shipping);
-    c.each("/payments", Some(&order.payments), Checker::payment);
+    c.each(
+        &root.field("shippings"),
+        Some(&order.shippings),
+        Checker::shipping,
+    );
+    c.each(
+        &root.field("payments"),
+        Some(&order.payments),
+        Checker::payment,
+    );
     if let Some(customer) = &order.customer {
-        c.address("/customer/billing", customer.billing.as_ref());
-        c.address("/customer/shipping", customer.shipping.as_ref());
+        let at = root.field("customer");
+        c.address(&at.field("billing"), customer.billing.as_ref());
+        c.address(&at.field("shipping"), customer.shipping.as_ref());
     }
-    c.money("/total", order.total.as_ref());
+    c.money(&root.field("total"), order.total.as_ref());
     c.out
+}
+
+/// A JSON Pointer built as the walk goes down, written out only for a violation: the
+/// walk visits every line of the cart, and nearly every order has no violation at all.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'static str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    fn field(&'a self, name: &'static str) -> Path<'a> {
+        Path::Field(self, name)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Field(parent, name) => write!(f, "{parent}/{name}"),
+            Path::Index(parent, index) => write!(f, "{parent}/{index}"),
+        }
+    }
 }
 
 /// A letters-only code: how many letters, the violation code, and what it is.
@@ -63,16 +100,17 @@ struct Checker {
 
 impl Checker {
     /// Reports `value` unless it is exactly `rule.len` ASCII letters.
-    fn letters(&mut self, path: &str, value: Option<&str>, rule: Letters) {
+    fn letters(&mut self, path: &Path<'_>, value: Option<&str>, rule: Letters) {
         let Some(value) = value else { return };
         if value.len() != rule.len || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
             let message = format!("{}, got `{value}`", rule.what);
-            self.out.push(Violation::builtin(path, rule.code, message));
+            self.out
+                .push(Violation::builtin(path.to_string(), rule.code, message));
         }
     }
 
     /// Reports a negative number at `parent/field`.
-    fn non_negative(&mut self, parent: &str, field: &str, value: Option<f64>) {
+    fn non_negative(&mut self, parent: &Path<'_>, field: &str, value: Option<f64>) {
         if let Some(value) = value.filter(|v| *v < 0.0) {
             let message = format!("{field} must not be negative, got {value}");
             self.out.push(Violation::builtin(
@@ -84,7 +122,7 @@ impl Checker {
     }
 
     /// Reports a VAT rate outside 0..=1 at `parent/vatRate`.
-    fn vat_rate(&mut self, parent: &str, value: Option<f64>) {
+    fn vat_rate(&mut self, parent: &Path<'_>, value: Option<f64>) {
         if let Some(value) = value.filter(|v| !(0.0..=1.0).contains(v)) {
             let message = format!("vatRate must be a fraction between 0 and 1, got {value}");
             self.out.push(Violation::builtin(
@@ -96,7 +134,7 @@ impl Checker {
     }
 
     /// Checks both amounts of a Money at `path`.
-    fn money(&mut self, path: &str, money: Option<&Money>) {
+    fn money(&mut self, path: &Path<'_>, money: Option<&Money>) {
         if let Some(money) = money {
             self.non_negative(path, "includingVat", money.including_vat);
             self.non_negative(path, "excludingVat", money.excluding_vat);
@@ -104,26 +142,28 @@ impl Checker {
     }
 
     /// Runs `check` on every entry of an array at `path`, with the entry's pointer.
-    fn each<T>(&mut self, path: &str, list: Option<&[T]>, check: fn(&mut Self, &str, &T)) {
+    fn each<T>(
+        &mut self,
+        path: &Path<'_>,
+        list: Option<&[T]>,
+        check: fn(&mut Self, &Path<'_>, &T),
+    ) {
         for (index, entry) in list.unwrap_or_default().iter().enumerate() {
-            check(self, &format!("{path}/{index}"), entry);
+            check(self, &Path::Index(path, index), entry);
         }
     }
 
     /// Checks the cart.
-    fn cart(&mut self, path: &str, cart: &Cart) {
-        self.each(&format!("{path}/items"), cart.items.as_deref(), Self::item);
-        self.each(
-            &format!("{path}/discounts"),
-            cart.discounts.as_deref(),
-            Self::discount,
-        );
-        self.money(&format!("{path}/total"), cart.total.as_ref());
+    fn cart(&mut self, path: &Path<'_>, cart: &Cart) {
+        self.each(&path.field("items"), cart.items.as_deref(), Self::item);
+        let discounts = cart.discounts.as_deref();
+        self.each(&path.field("discounts"), discounts, Self::discount);
+        self.money(&path.field("total"), cart.total.as_ref());
     }
 
     /// Checks an item and, recursively, its nested items.
-    fn item(&mut self, path: &str, item: &Item) {
-        self.each(&format!("{path}/items"), item.items.as_deref(), Self::item);
+    fn item(&mut self, path: &Path<'_>, item: &Item) {
+        self.each(&path.field("items"), item.items.as_deref(), Self::item);
         if let Some(quantity) = item.quantity.filter(|q| *q < 0) {
             let message = format!("quantity must not be negative, got {quantity}");
             self.out.push(Violation::builtin(
@@ -132,20 +172,15 @@ impl Checker {
                 message,
             ));
         }
-        self.money(&format!("{path}/price"), item.price.as_ref());
-        self.money(&format!("{path}/total"), item.total.as_ref());
-        self.money(
-            &format!("{path}/originalTotal"),
-            item.original_total.as_ref(),
-        );
+        self.money(&path.field("price"), item.price.as_ref());
+        self.money(&path.field("total"), item.total.as_ref());
+        let original = item.original_total.as_ref();
+        self.money(&path.field("originalTotal"), original);
         self.vat_rate(path, item.vat_rate);
-        self.each(
-            &format!("{path}/discounts"),
-            item.discounts.as_deref(),
-            Self::discount,
-        );
+        let discounts = item.discounts.as_deref();
+        self.each(&path.field("discounts"), discounts, Self::discount);
         if let Some(logistics) = &item.logistics {
-            let path = format!("{path}/logistics");
+            let path = path.field("logistics");
             self.non_negative(&path, "weight", logistics.weight);
             self.non_negative(&path, "height", logistics.height);
             self.non_negative(&path, "width", logistics.width);
@@ -154,47 +189,43 @@ impl Checker {
     }
 
     /// Checks a discount's value.
-    fn discount(&mut self, path: &str, discount: &Discount) {
-        self.money(&format!("{path}/value"), discount.value.as_ref());
+    fn discount(&mut self, path: &Path<'_>, discount: &Discount) {
+        self.money(&path.field("value"), discount.value.as_ref());
     }
 
     /// Checks a shipping: fee, VAT rate, pickup country, addon prices.
-    fn shipping(&mut self, path: &str, shipping: &Shipping) {
-        self.money(&format!("{path}/total"), shipping.total.as_ref());
+    fn shipping(&mut self, path: &Path<'_>, shipping: &Shipping) {
+        self.money(&path.field("total"), shipping.total.as_ref());
         self.vat_rate(path, shipping.vat_rate);
         let pickup = (shipping.delivery_details.as_ref())
             .and_then(|d| d.pickup_location.as_ref())
             .and_then(|p| p.address.as_ref());
         if let Some(address) = pickup {
-            let pointer = format!("{path}/deliveryDetails/pickupLocation/address/country");
-            self.letters(&pointer, address.country.as_deref(), COUNTRY);
+            let details = path.field("deliveryDetails");
+            let location = details.field("pickupLocation");
+            let address_at = location.field("address");
+            let country = address_at.field("country");
+            self.letters(&country, address.country.as_deref(), COUNTRY);
         }
         self.each(
-            &format!("{path}/addons"),
+            &path.field("addons"),
             shipping.addons.as_deref(),
             |c, path, addon| c.non_negative(path, "price", addon.price),
         );
     }
 
     /// Checks a payment: currency and amounts.
-    fn payment(&mut self, path: &str, payment: &Payment) {
-        self.letters(
-            &format!("{path}/currency"),
-            payment.currency.as_deref(),
-            CURRENCY,
-        );
+    fn payment(&mut self, path: &Path<'_>, payment: &Payment) {
+        let currency = payment.currency.as_deref();
+        self.letters(&path.field("currency"), currency, CURRENCY);
         self.non_negative(path, "amount", payment.amount);
         self.non_negative(path, "upperLimitAmount", payment.upper_limit_amount);
     }
 
     /// Checks an address's country.
-    fn address(&mut self, path: &str, address: Option<&Address>) {
+    fn address(&mut self, path: &Path<'_>, address: Option<&Address>) {
         if let Some(address) = address {
-            self.letters(
-                &format!("{path}/country"),
-                address.country.as_deref(),
-                COUNTRY,
-            );
+            self.letters(&path.field("country"), address.country.as_deref(), COUNTRY);
         }
     }
 }

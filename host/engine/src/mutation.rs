@@ -138,7 +138,7 @@ pub fn create(merchant: &str, channel: &str, id: &str, now: &str, new: NewOrder)
         validations: Vec::new(),
         hooks: Vec::new(),
         detached_hooks: Vec::new(),
-        notifications: Vec::new(),
+        notifications: Arc::default(),
         total: None,
         attributes: new.attributes,
     };
@@ -162,7 +162,11 @@ impl Mutation {
         now: &str,
         new_id: &mut dyn FnMut(&str) -> String,
     ) -> Result<Applied, Vec<Violation>> {
-        let mut order = current.clone();
+        let mut order = match self {
+            // The cart is most of an order: replacing it copies everything but the old one.
+            Mutation::SetCart(_) => crate::model::parts::clone_without(current, |k| k == "cart"),
+            _ => current.clone(),
+        };
         let from = current.state.current_status;
         let mut to_status = None;
         let touched = match self {
@@ -260,11 +264,11 @@ impl Mutation {
                         message,
                     )]);
                 }
-                order.notifications.push(notification);
+                Arc::make_mut(&mut order.notifications).push(notification);
                 "/notifications".to_owned()
             }
             Mutation::DeleteNotification { id } => {
-                let list = &mut order.notifications;
+                let list = Arc::make_mut(&mut order.notifications);
                 remove_by_id(list, |n| n.id.as_deref(), id, "notifications")?
             }
             Mutation::DeleteHook { id } => {

@@ -116,7 +116,7 @@ pub fn event(
         description: None,
         payload: EventPayload {
             notification: Notification::default(),
-            order: Arc::new(json!({"id": order_id})),
+            order: json!({"id": order_id}).into(),
         },
         attempts: Vec::new(),
         version: BodyVersion::V0,

@@ -189,7 +189,7 @@ pub fn event(id: &str, invoke: Option<&str>) -> NotificationEvent {
         description: None,
         payload: EventPayload {
             notification: Notification::default(),
-            order: Arc::new(json!({"id": "o_1", "merchant": MERCHANT, "cart": {"items": []}})),
+            order: json!({"id": "o_1", "merchant": MERCHANT, "cart": {"items": []}}).into(),
         },
         attempts: Vec::new(),
         version: BodyVersion::V0,

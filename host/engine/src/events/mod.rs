@@ -43,7 +43,6 @@
 //! of the store, not a field of the event.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -51,9 +50,11 @@ use serde_json::Value;
 
 use crate::model::{BodyVersion, Notification};
 
+mod body;
 mod retry;
 mod table;
 
+pub use body::OrderBody;
 pub use retry::RetryPolicy;
 pub use table::EventTable;
 
@@ -88,7 +89,7 @@ pub struct EventPayload {
     /// Shared by every event of the same change: one copy of the order, however many
     /// notifications fire.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub order: Arc<Value>,
+    pub order: OrderBody,
 }
 
 /// One delivery attempt (the spec's `NotificationEventAttempt`).

@@ -11,6 +11,7 @@ mod customer;
 mod enums;
 mod order;
 mod parse;
+pub mod parts;
 mod payment;
 pub mod shape;
 mod shipping;

@@ -1,5 +1,7 @@
 //! The order itself and the bodies that create it or change its state.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -61,9 +63,12 @@ pub struct Order {
     /// no longer run on it even while installed. Host-owned.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub detached_hooks: Vec<String>,
-    /// Registered notifications.
+    /// Registered notifications. Shared between versions (most changes leave them as they
+    /// are): a new version of the order copies a pointer, not a hundred notifications with
+    /// their schemas, and the pipeline sees they did not change by comparing pointers.
     #[serde(default)]
-    pub notifications: Vec<Notification>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Notification>))]
+    pub notifications: Arc<Vec<Notification>>,
     /// Order total including shipping fees.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<Money>,

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::model::{Order, parts};
+
 /// The longest `invoke` template a notification (or a hook's trigger) may have.
 pub const MAX_INVOKE_TEMPLATE_BYTES: usize = 2048;
 
@@ -162,6 +164,35 @@ pub fn resolve_invoke(
         }
     }
     Ok(out)
+}
+
+/// [`resolve_invoke`] on a typed order: only the top-level members the template's
+/// `{order…}` placeholders name are serialized (`id` for `{order_id}`), not the whole order.
+pub fn resolve_invoke_for(
+    template: &str,
+    order: &Order,
+    adapter_config: Option<&Value>,
+) -> Result<String, InvokeError> {
+    let roots: Vec<&str> = match parse_template(template) {
+        Ok(parts) => parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Slot(Placeholder::Order(segments), _) => segments.first().copied(),
+                _ => None,
+            })
+            .collect(),
+        // `resolve_invoke` reports the malformed template.
+        Err(_) => Vec::new(),
+    };
+    let json = if roots.is_empty() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        match parts::members(order, |key| roots.contains(&key)) {
+            Ok(members) => Value::Object(members),
+            Err(_) => serde_json::to_value(order).unwrap_or(Value::Null),
+        }
+    };
+    resolve_invoke(template, &json, adapter_config)
 }
 
 fn walk<'v>(root: &'v Value, segments: &[&str]) -> Option<&'v Value> {

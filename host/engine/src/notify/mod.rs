@@ -18,12 +18,17 @@ use fnv::FnvHasher;
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
+mod change;
 mod invoke;
 
-use crate::events::{EventPayload, EventStatus, NotificationEvent};
+use crate::events::{EventPayload, EventStatus, NotificationEvent, OrderBody};
 use crate::model::{BodyVersion, Notification, shape};
+pub use change::OrderChange;
 use invoke::check_template;
-pub use invoke::{InvokeError, MAX_INVOKE_TEMPLATE_BYTES, MAX_INVOKE_URL_BYTES, resolve_invoke};
+pub use invoke::{
+    InvokeError, MAX_INVOKE_TEMPLATE_BYTES, MAX_INVOKE_URL_BYTES, resolve_invoke,
+    resolve_invoke_for,
+};
 
 /// Why a notification cannot be registered. Each message says what is wrong and with what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -395,7 +400,8 @@ pub struct EventSource<'a> {
 /// - `notification`: as it was on the order (or a hook's trigger converted to a
 ///   notification); it becomes `payload.notification`, and its reference, adapter and
 ///   description are copied to the event.
-/// - `order`: the order JSON at that moment. It becomes `payload.order` in the body version
+/// - `order`: the order at that moment (shared by every event of the change). It becomes
+///   `payload.order` in the body version
 ///   the notification asks for (`v0` when none). The spec pages document one order body, so
 ///   `v0` and `v1` are both the model serialized as is; the version is recorded on the event.
 /// - `invoke`: the result of [`resolve_invoke`]. `Ok(url)` becomes `invoke`; `Err(e)` becomes
@@ -406,7 +412,7 @@ pub struct EventSource<'a> {
 pub fn event(
     source: &EventSource<'_>,
     notification: &Notification,
-    order: &Arc<Value>,
+    order: &OrderBody,
     invoke: Result<String, String>,
 ) -> NotificationEvent {
     let delay = Duration::from_millis(u64::try_from(notification.delay.unwrap_or(0)).unwrap_or(0));
@@ -426,7 +432,7 @@ pub fn event(
         description: notification.description.clone(),
         payload: EventPayload {
             notification: notification.clone(),
-            order: Arc::clone(order),
+            order: order.clone(),
         },
         attempts: Vec::new(),
         version: notification.version.unwrap_or(BodyVersion::V0),

@@ -31,6 +31,20 @@ impl Budget {
         }
     }
 
+    /// The budget of a document whose size is known to be `bytes` (exactly, or an upper
+    /// bound: then it may refuse what an exact count would not, never the reverse).
+    pub(super) fn with_bytes(bytes: usize, limits: &OrderLimits) -> Self {
+        Self {
+            limits: *limits,
+            bytes,
+        }
+    }
+
+    /// The running upper bound of the document's size.
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Refuses `op` if applying it to `doc` would take the document past a limit; else
     /// accounts for it. An operation that will fail to apply (nothing at `from`, …) is let
     /// through: applying it reports the failure.

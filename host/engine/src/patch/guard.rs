@@ -90,15 +90,26 @@ impl Guard {
         ops: &[PatchOperation],
     ) -> Result<(), PatchRefusal> {
         // Serialized again only in the rare case of a write above a host-owned location
-        // (replacing the whole order or `/state`).
+        // (replacing the whole order or `/state`), and then only the members holding them.
         let original = if self.above.iter().any(Option::is_some) {
-            Some(serde_json::to_value(order).map_err(|e| {
-                PatchRefusal::InvalidOrder(crate::model::ModelError {
-                    path: String::new(),
-                    message: e.to_string(),
-                    bounds: None,
-                })
-            })?)
+            // Only the members holding host-owned locations are compared.
+            let owned = |key: &str| {
+                shape::host_owned()
+                    .iter()
+                    .any(|loc| loc.tokens().next().is_some_and(|t| t.decoded() == key))
+            };
+            let members = crate::model::parts::members(order, owned).map(Value::Object);
+            Some(
+                members
+                    .or_else(|_| serde_json::to_value(order))
+                    .map_err(|e| {
+                        PatchRefusal::InvalidOrder(crate::model::ModelError {
+                            path: String::new(),
+                            message: e.to_string(),
+                            bounds: None,
+                        })
+                    })?,
+            )
         } else {
             None
         };

@@ -13,8 +13,9 @@
 //!
 //! # Order patches: [`patch_order`]
 //!
-//! [`patch_order`] serializes the order to JSON once, checks and applies the operations in
-//! order, then parses the result back into an [`Order`], so a patched order is always a valid
+//! [`patch_order`] serializes the order to JSON once (only the top-level members the
+//! operations touch, whenever that decides alone: see `members.rs`), checks and applies
+//! the operations in order, then parses the result back into an [`Order`], so a patched order is always a valid
 //! order ([`PatchRefusal::InvalidOrder`] otherwise). The input order is never modified, which
 //! is what makes the patch atomic: a refused patch simply drops the working copy. What is
 //! read-only comes from the order's one shape description, [`crate::model::shape`].
@@ -81,6 +82,7 @@
 
 mod budget;
 mod guard;
+mod members;
 
 use std::fmt;
 
@@ -311,6 +313,19 @@ pub fn patch_order(
             limit: MAX_OPERATIONS,
         });
     }
+    // Most patches touch a member or two: only those make the round trip.
+    if let Some((patched, _)) = members::patch_members(order, ops, limits) {
+        return Ok(patched);
+    }
+    patch_whole(order, ops, limits)
+}
+
+/// [`patch_order`] by the whole round trip: what decides every refusal.
+fn patch_whole(
+    order: &Order,
+    ops: &[PatchOperation],
+    limits: &OrderLimits,
+) -> Result<Order, PatchRefusal> {
     // The one copy of the order this costs. An `Order` always serializes (string keys,
     // and serde_json turns non-finite floats into null), but a refusal beats a panic.
     let mut doc = serde_json::to_value(order).map_err(|e| {

@@ -3,19 +3,17 @@
 use std::sync::Arc;
 
 use super::budget::Account;
-use super::json::Jsons;
 use super::trace::Trace;
 use super::{Pipeline, Scope};
 use crate::registry::TenantPlugins;
 
 /// One mutation's state: who asks, the tenant's plugins as they were when it started (a
-/// plugin installed meanwhile applies from the next mutation on), the trace it builds, the
-/// JSON of the order versions it went through, and what it has spent of its budgets.
+/// plugin installed meanwhile applies from the next mutation on), the trace it builds, and
+/// what it has spent of its budgets.
 pub(super) struct MutationCtx<'p> {
     pub scope: &'p Scope,
     pub plugins: Arc<TenantPlugins>,
     pub trace: Trace,
-    pub jsons: Jsons<'p>,
     pub account: Account,
 }
 
@@ -34,7 +32,6 @@ impl<'p> MutationCtx<'p> {
                 request_id: scope.request_id.clone(),
                 ..Trace::default()
             },
-            jsons: Jsons::new(&pipeline.json_memo),
             account: Account::new(pipeline.budgets),
         }
     }

@@ -5,14 +5,12 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use serde_json::Value;
-
 use super::context::MutationCtx;
 use super::trace::{FiredNotification, TraceError};
 use super::{Pipeline, Scope};
-use crate::events::NotificationEvent;
+use crate::events::{NotificationEvent, OrderBody};
 use crate::model::{Notification, Order};
-use crate::notify::{self, EventSource};
+use crate::notify::{self, EventSource, OrderChange};
 use crate::violation::Violation;
 
 /// Events that fired, and their entries for the trace once they have committed.
@@ -120,15 +118,13 @@ impl Pipeline {
         if notifications.len() == 0 {
             return fired;
         }
-        let before = match before {
-            Some(order) => cx.jsons.of(order),
-            None => Arc::new(Value::Null),
-        };
-        // Shared by the events of this change: one copy of the order however many fire.
-        let after_json = cx.jsons.of(after);
+        // Only the values at the notifications' scopes are serialized, never the whole
+        // order; the events of this change share one body: the committed order itself.
+        let change = OrderChange::new(before.map(|o| &**o), after);
+        let mut body: Option<OrderBody> = None;
         for (n, source) in notifications {
             let reference = n.reference.clone().unwrap_or_default();
-            match notify::fires(n, &before, &after_json, &self.schemas) {
+            match change.fires(n, &self.schemas) {
                 Ok(false) => continue,
                 Ok(true) => {}
                 Err(reason) => {
@@ -141,7 +137,7 @@ impl Pipeline {
                 }
             }
             let id = self.ids.new_id("evt");
-            let invoke = self.resolve_invoke(after, n, &after_json);
+            let invoke = self.resolve_invoke(after, n);
             let event_source = EventSource {
                 id: &id,
                 created,
@@ -149,9 +145,10 @@ impl Pipeline {
                 channel: &after.channel,
                 order_id: &after.id,
             };
+            let body = body.get_or_insert_with(|| OrderBody::from(Arc::clone(after)));
             fired
                 .events
-                .push(notify::event(&event_source, n, &after_json, invoke));
+                .push(notify::event(&event_source, n, body, invoke));
             fired.notes.push(FiredNotification {
                 event_id: id,
                 reference,
@@ -165,12 +162,7 @@ impl Pipeline {
 
     /// The notification's invoke URL, its placeholders resolved against the order and the
     /// configuration of the notification's own adapter (and no other).
-    fn resolve_invoke(
-        &self,
-        order: &Order,
-        n: &Notification,
-        order_json: &Value,
-    ) -> Result<String, String> {
+    fn resolve_invoke(&self, order: &Order, n: &Notification) -> Result<String, String> {
         let Some(template) = n.invoke.as_deref() else {
             return Err("the notification has no invoke URL".to_owned());
         };
@@ -181,7 +173,7 @@ impl Pipeline {
                 .adapter_configuration(&order.merchant, adapter)
                 .map_err(|e| format!("the adapter configuration could not be read: {e}"))?,
         };
-        notify::resolve_invoke(template, order_json, config.as_ref()).map_err(|e| {
+        notify::resolve_invoke_for(template, order, config.as_ref()).map_err(|e| {
             match (&n.adapter_id, &config) {
                 // Say which configuration is missing: that is what the merchant has to add.
                 (Some(adapter), None) => format!(

@@ -17,14 +17,15 @@
 //! [`MAX_ATTEMPTS`] times with jittered backoff, unless the caller named the version it
 //! expects: then the race is a [`MutationError::VersionMismatch`], never a retry.
 //!
-//! Everything one mutation carries (scope, trace, the tenant's plugins, the order versions'
-//! JSON, the budget account) is one [`MutationCtx`](context) value passed down the stages.
+//! Everything one mutation carries (scope, trace, the tenant's plugins, the budget account)
+//! is one [`MutationCtx`](context) value passed down the stages. No stage serializes the
+//! whole order: notifications serialize the values at their scopes, events share the
+//! committed order, patches serialize the members they touch.
 
 mod budget;
 mod cascade;
 mod context;
 mod fire;
-mod json;
 mod locks;
 mod trace;
 mod validate;
@@ -46,7 +47,6 @@ use crate::violation::Violation;
 pub use budget::{Budget, Budgets};
 use context::MutationCtx;
 use fire::Moment;
-use json::JsonMemo;
 use locks::OrderLocks;
 pub use trace::{FiredNotification, PluginTrace, Trace, TraceError, Verdict};
 
@@ -162,7 +162,6 @@ pub(crate) struct Pipeline {
     order_limits: OrderLimits,
     locks: OrderLocks,
     schemas: SchemaCache,
-    json_memo: JsonMemo,
 }
 
 /// The parts a [`Pipeline`] is made of.
@@ -188,7 +187,6 @@ impl Pipeline {
             order_limits: parts.order_limits,
             locks: OrderLocks::new(),
             schemas: SchemaCache::default(),
-            json_memo: JsonMemo::default(),
         }
     }
 
@@ -255,7 +253,6 @@ impl Pipeline {
                         version,
                     };
                     let latest = self.cascade(&mut cx, before, committed, &applied);
-                    cx.jsons.keep(&latest.order);
                     return Ok(Committed {
                         order: latest.order,
                         version: latest.version,

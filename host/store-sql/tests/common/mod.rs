@@ -236,7 +236,7 @@ pub fn a_full_order_and_its_event_round_trip(store: &dyn Storage) {
         Some("ref with \u{0} NUL, åäö and 📦")
     );
     let mut e = event("e_full", "norce", "b2c", "o_full", "export", at(0));
-    e.payload.order = Arc::new(serde_json::to_value(&*full).unwrap());
+    e.payload.order = serde_json::to_value(&*full).unwrap().into();
     e.description = Some("also \u{0} here".into());
     store
         .commit(OrderWrite::Insert(&full), vec![e.clone()])
