@@ -15,6 +15,8 @@
 //! - [`HOSTILE_WASIP2`]: the same plugin built for `wasm32-wasip2`, a component that
 //!   imports WASI, which the host must refuse.
 //!
+//! [`EXAMPLES`] lists the example plugins, [`ALL`] every plugin.
+//!
 //! It also holds [`conformance`], the properties every storage backend must have.
 //!
 //! ```no_run
@@ -42,6 +44,7 @@ mod tests {
     #[test]
     fn every_artifact_is_a_component() {
         assert_eq!(ALL.len(), 10);
+        assert_eq!(EXAMPLES.len(), 7);
         for (name, path) in ALL {
             let bytes = read(path);
             // Magic, then version 0x0d and layer 1: a component, not a core module.
