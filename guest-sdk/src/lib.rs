@@ -80,11 +80,13 @@
 //! plugin's memory (`order.customer()`, `order.payments()`, `order.cart_total()`, …). A
 //! plugin pays for what it reads, so:
 //!
-//! - read the smallest part that answers the question: [`Order::lines`] (the numbers of
-//!   every cart line: quantities, prices, totals) rather than [`Order::cart`] (every line in
-//!   full, with names, discounts and attributes); [`Order::cart_total`] rather than the
-//!   cart for its total; [`Order::status`] rather than [`Order::state`] and its
-//!   transitions; [`Order::item`] for the one line whose SKU or name the rule needs;
+//! - read the smallest part that answers the question: [`Order::quantities`] (one number
+//!   per cart line, copied as one block) for a rule on quantities; [`Order::lines`] (the
+//!   numbers of every cart line: quantities, prices, totals, and where each line sits)
+//!   rather than [`Order::cart`] (every line in full, with names, discounts and
+//!   attributes); [`Order::cart_total`] rather than the cart for its total;
+//!   [`Order::status`] rather than [`Order::state`] and its transitions; [`Order::item`]
+//!   for the one line whose SKU or name the rule needs;
 //! - read only when the answer depends on it: check the configuration and the [`Change`]
 //!   first, and return before reading what the decision no longer needs;
 //! - call a method once and keep the value: every call copies the part again.
