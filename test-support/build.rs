@@ -24,6 +24,7 @@ const PLUGINS: &[(&str, &str, &str)] = &[
         "payment_coverage",
     ),
     ("HOSTILE", "ordergate-test-hostile", "hostile"),
+    ("SKU_RULE", "ordergate-test-sku-rule", "sku_rule"),
 ];
 
 /// The hook plugins, as [`PLUGINS`]. They need the SDK's `hook` feature, and cargo unifies
@@ -92,6 +93,7 @@ fn run() -> Result<(), Error> {
         "wit",
         "test-support/hostile",
         "test-support/hostile-hook",
+        "test-support/sku-rule",
         "Cargo.lock",
         "Cargo.toml",
     ] {
