@@ -24,6 +24,7 @@ const PLUGINS: &[(&str, &str, &str)] = &[
         "payment_coverage",
     ),
     ("HOSTILE", "ordergate-test-hostile", "hostile"),
+    ("SKU_RULE", "ordergate-test-sku-rule", "sku_rule"),
 ];
 
 /// The hook plugins, as [`PLUGINS`]. They need the SDK's `hook` feature, and cargo unifies
@@ -92,6 +93,7 @@ fn run() -> Result<(), Error> {
         "wit",
         "test-support/hostile",
         "test-support/hostile-hook",
+        "test-support/sku-rule",
         "Cargo.lock",
         "Cargo.toml",
     ] {
@@ -158,6 +160,20 @@ fn run() -> Result<(), Error> {
         &path,
     )?;
 
+    // The examples are what the SDK's documentation points merchants to, so their size
+    // is what a plugin written with the SDK costs: `tests/component_size.rs` bounds it.
+    writeln!(
+        generated,
+        "/// The example plugins (the `examples/` crates) as (name, path)."
+    )?;
+    writeln!(generated, "pub const EXAMPLES: &[(&str, &str)] = &[")?;
+    for (constant, package, _) in PLUGINS.iter().chain(HOOK_PLUGINS) {
+        if package.starts_with("ordergate-example-") {
+            let name = constant.to_lowercase().replace('_', "-");
+            writeln!(generated, "    ({name:?}, {constant}),")?;
+        }
+    }
+    writeln!(generated, "];")?;
     writeln!(generated, "/// Every plugin as (name, path).")?;
     writeln!(generated, "pub const ALL: &[(&str, &str)] = &[")?;
     for (name, constant) in all {

@@ -9,6 +9,11 @@
 //! arena lives in `.bss`, inside the initial memory, so a call that stays within it never
 //! grows memory.
 //!
+//! [`Arena::new`] is all zeros, which is what keeps the arena in `.bss`, covered by the
+//! module's initial memory without a byte of it in the component: one non-zero field would
+//! move the whole static into `.data`, a 256 KiB run of zeros in every plugin. Hence "no
+//! last allocation" is written `last == next` rather than with a sentinel like `usize::MAX`.
+//!
 //! Frees and reallocations of the most recent allocation happen in place (which covers a
 //! `Vec` or `String` being built); other frees are not reused until the call ends. Whatever
 //! does not fit goes to the standard allocator, so a plugin can still use as much memory as
@@ -32,7 +37,9 @@ pub struct Arena {
     bytes: Bytes,
     /// Offset of the first free byte.
     next: Cell<usize>,
-    /// Offset of the most recent allocation, which may be freed or resized in place.
+    /// Offset of the most recent allocation, which may be freed or resized in place;
+    /// equal to `next` when there is none (no live allocation starts at `next`: sizes are
+    /// never zero), which keeps the empty arena all zeros.
     last: Cell<usize>,
 }
 
@@ -45,7 +52,7 @@ impl Arena {
         Self {
             bytes: Bytes(UnsafeCell::new([0; ARENA_BYTES])),
             next: Cell::new(0),
-            last: Cell::new(usize::MAX),
+            last: Cell::new(0),
         }
     }
 
@@ -88,8 +95,8 @@ unsafe impl GlobalAlloc for Arena {
         match self.offset_of(ptr) {
             Some(offset) => {
                 if offset == self.last.get() {
+                    // `last == next` now: no allocation to free or grow in place.
                     self.next.set(offset);
-                    self.last.set(usize::MAX);
                 }
             }
             // SAFETY: not in the arena, so `System` allocated it with this layout.

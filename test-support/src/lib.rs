@@ -13,7 +13,11 @@
 //! - [`HOSTILE_HOOK`]: a hook that misbehaves on request (bad patches, bad triggers,
 //!   endless cascades);
 //! - [`HOSTILE_WASIP2`]: the same plugin built for `wasm32-wasip2`, a component that
-//!   imports WASI, which the host must refuse.
+//!   imports WASI, which the host must refuse;
+//! - [`SKU_RULE`]: a validation written as a merchant would, untuned (every line read in
+//!   full, each SKU checked against a configured pattern), for the benchmarks.
+//!
+//! [`EXAMPLES`] lists the example plugins, [`ALL`] every plugin.
 //!
 //! It also holds [`conformance`], the properties every storage backend must have.
 //!
@@ -41,7 +45,8 @@ mod tests {
 
     #[test]
     fn every_artifact_is_a_component() {
-        assert_eq!(ALL.len(), 10);
+        assert_eq!(ALL.len(), 11);
+        assert_eq!(EXAMPLES.len(), 7);
         for (name, path) in ALL {
             let bytes = read(path);
             // Magic, then version 0x0d and layer 1: a component, not a core module.

@@ -1,8 +1,11 @@
 //! `validation/<plugin>/<1|20|200>`: one validation all-in (a view of the candidate order,
-//! a fresh instance, the call with the plugin reading what it needs, violations back); and
-//! `levers/<setting>/<20|200>`: max-quantity all-in on hosts that differ from the defaults
-//! in one sandbox setting (fuel, pagemap scan, keep-resident bytes); and a plain loop for
-//! the breakdown (instantiate against the call).
+//! a fresh instance, the call with the plugin reading what it needs, violations back), for
+//! the examples and for an untuned rule (`sku-rule-untuned`: every line read in full, the
+//! configuration parsed and a pattern compiled in every call; `sku-rule-init`: the same
+//! component with its setup done once, at install); and `levers/<setting>/<20|200>`:
+//! max-quantity all-in on hosts that differ from the defaults in one sandbox setting (fuel,
+//! pagemap scan, keep-resident bytes); and plain loops for the breakdown (instantiate
+//! against the call) and for the untuned rule's ratio to max-quantity.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -15,6 +18,10 @@ use ordergate::{ChangeSummary, OrderView};
 use ordergate::{Host, PluginKind, SandboxConfig, Violation};
 use ordergate_benches::*;
 use serde_json::{Value, json};
+
+/// The pattern the untuned rule checks every SKU against: the fixture's SKUs
+/// (`ORG-10000-M`) all match it, so the rule accepts and reads every line.
+const SKU_PATTERN: &str = "^[A-Z]{3}-[0-9]{5}-[A-Z0-9]+$";
 
 /// One validation as the pipeline does it: context and change to WIT, a view of the
 /// candidate (which the pipeline holds shared, as here), a fresh instance, the call, the
@@ -44,7 +51,7 @@ fn all_in(
 }
 
 pub fn benches(c: &mut Criterion) {
-    let plugins: [(&str, &str, Value); 3] = [
+    let plugins: [(&str, &str, Value); 5] = [
         (
             "max-quantity",
             plugins::MAX_QUANTITY,
@@ -56,6 +63,16 @@ pub fn benches(c: &mut Criterion) {
             json!({}),
         ),
         ("payment-coverage", plugins::PAYMENT_COVERAGE, json!({})),
+        (
+            "sku-rule-untuned",
+            plugins::SKU_RULE,
+            json!({"skuPattern": SKU_PATTERN, "setup": "call"}),
+        ),
+        (
+            "sku-rule-init",
+            plugins::SKU_RULE,
+            json!({"skuPattern": SKU_PATTERN, "setup": "init"}),
+        ),
     ];
     let orders: Vec<(usize, Arc<Order>)> = SIZES.iter().map(|&n| (n, Arc::new(order(n)))).collect();
     let hosts: Vec<_> = plugins
@@ -180,4 +197,55 @@ pub fn benches(c: &mut Criterion) {
         "validation-breakdown",
         &json!({"plugin": "max-quantity", "sizes": breakdown}),
     );
+
+    write_result(
+        "validation-untuned",
+        &untuned_ratios(&hosts, &orders, rounds),
+    );
+}
+
+/// The untuned rule (setup in every call, and at install) against max-quantity, all-in,
+/// interleaved in blocks within one loop so that the ratios compare the same moments of a
+/// shared machine: p50s, and each variant's p50 over max-quantity's.
+fn untuned_ratios(
+    hosts: &[(&str, ordergate::Host, Arc<InstalledPlugin>, String)],
+    orders: &[(usize, Arc<Order>)],
+    rounds: usize,
+) -> Value {
+    const BLOCK: usize = 100;
+    let compared: Vec<_> = ["max-quantity", "sku-rule-untuned", "sku-rule-init"]
+        .iter()
+        .map(|wanted| {
+            hosts
+                .iter()
+                .find(|(name, ..)| name == wanted)
+                .expect("the plugin is benchmarked")
+        })
+        .collect();
+    let mut sizes = serde_json::Map::new();
+    for (n, order) in orders.iter().filter(|(n, _)| *n > 1) {
+        let mut samples = vec![Vec::new(); compared.len()];
+        for _ in 0..rounds.div_ceil(BLOCK) {
+            for ((_, host, plugin, config), samples) in compared.iter().zip(&mut samples) {
+                for _ in 0..BLOCK.min(rounds) {
+                    let start = Instant::now();
+                    black_box(all_in(host, plugin, config, order));
+                    samples.push(start.elapsed().as_nanos() as u64);
+                }
+            }
+        }
+        let p50s: Vec<Value> = samples.into_iter().map(percentiles).collect();
+        let p50 = |i: usize| p50s[i]["p50Us"].as_f64().unwrap_or(f64::NAN);
+        sizes.insert(
+            n.to_string(),
+            json!({
+                "maxQuantity": p50s[0],
+                "untuned": p50s[1],
+                "setupAtInit": p50s[2],
+                "untunedOverMaxQuantity": p50(1) / p50(0),
+                "setupAtInitOverMaxQuantity": p50(2) / p50(0),
+            }),
+        );
+    }
+    json!({"plugin": "sku-rule", "comparedWith": "max-quantity", "sizes": sizes})
 }

@@ -189,6 +189,16 @@ impl view::HostOrder for OrderReader {
             .collect())
     }
 
+    fn quantities(&mut self, h: Handle) -> Read<Vec<i64>> {
+        let view = self.view(&h)?;
+        let top = view.top_items();
+        Ok(view
+            .lines()
+            .iter()
+            .map(|at| at.resolve(top).and_then(|item| item.quantity).unwrap_or(0))
+            .collect())
+    }
+
     fn item(&mut self, h: Handle, index: u32) -> Read<Option<w::Item>> {
         let view = self.view(&h)?;
         let at = view.lines().get(index as usize);
@@ -264,5 +274,49 @@ impl view::HostOrder for OrderReader {
     /// The handle is borrowed for the call, so the guest never owns one to drop.
     fn drop(&mut self, _handle: Handle) -> wasmtime::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use view::HostOrder;
+
+    #[test]
+    fn quantities_are_indexed_as_the_lines_with_zero_where_none_is_given() {
+        let order: m::Order = crate::model::from_value(json!({
+            "id": "o_1",
+            "merchant": "norce",
+            "channel": "b2c",
+            "created": "2026-01-12T15:09:14Z",
+            "lastModified": "2026-01-12T15:09:14Z",
+            "state": {"currentStatus": "checkout", "transitions": []},
+            "cart": {"items": [
+                {"sku": "BUNDLE", "quantity": 2, "items": [{"quantity": 5}, {"sku": "NONE"}]},
+                {"quantity": 3},
+            ]},
+        }))
+        .unwrap();
+        let mut reader = OrderReader::new(Arc::new(OrderView::new(Arc::new(order))));
+        let quantities = reader.quantities(OrderReader::handle()).unwrap();
+        // Breadth-first, as `lines`: the two top-level lines, then the bundle's two.
+        assert_eq!(quantities, [2, 3, 5, 0]);
+        let lines = reader.lines(OrderReader::handle()).unwrap();
+        let from_lines: Vec<i64> = lines.iter().map(|l| l.quantity.unwrap_or(0)).collect();
+        assert_eq!(from_lines, quantities);
+        assert_eq!(lines[3].quantity, None);
+        // No cart, no lines.
+        let mut empty = OrderReader::new(Arc::new(OrderView::new(Arc::new(m::Order {
+            cart: None,
+            ..reader
+                .view(&OrderReader::handle())
+                .unwrap()
+                .order()
+                .as_ref()
+                .clone()
+        }))));
+        assert!(empty.quantities(OrderReader::handle()).unwrap().is_empty());
     }
 }
