@@ -161,8 +161,10 @@ figures += [
     ("concurrency/mutations-per-sec/2", "full mutation, 2 threads on distinct orders (time per mutation)"),
     ("restart/100-plugins", "new host, warm cache, install 100 plugins, first mutation served"),
     ("restart/1000-plugins-100-tenants", "new host on SQLite with 1,000 plugins over 100 tenants, warm cache, first mutation of one tenant"),
-    ("validation/untuned/20", "untuned validation (reads every line, config and pattern), 20 lines"),
-    ("validation/untuned/200", "untuned validation, 200 lines"),
+    ("validation/sku-rule-untuned/20", "untuned validation (sku-rule: every line read in full, config parsed and pattern compiled per call), 20 lines"),
+    ("validation/sku-rule-untuned/200", "untuned validation (sku-rule), 200 lines"),
+    ("validation/sku-rule-init/20", "sku-rule with its setup at install (pre-initialized), 20 lines"),
+    ("validation/sku-rule-init/200", "sku-rule with its setup at install, 200 lines"),
     ("mutation/bare", "SetCart, 20 lines, no plugins, no notifications"),
 ]
 
@@ -256,8 +258,8 @@ w("| --- | --- | --- |")
 target_row("one validation all-in, max-quantity, 20 lines ≤ 10 µs", v[20], 10e3, t(v[20]))
 target_row("one validation all-in, max-quantity, 200 lines ≤ 40 µs", v[200], 40e3, t(v[200]))
 for n in [20, 200]:
-    # The untuned validation (the plugin helper's `validation/untuned/<n>`), by bench id.
-    u = med(f"validation/untuned/{n}")
+    # The untuned validation: test-support's sku-rule, setup in every call.
+    u = med(f"validation/sku-rule-untuned/{n}")
     q = ratio(u, v[n])
     target_row(f"untuned validation ≤ 3× max-quantity, {n} lines", q, 3,
                "no data" if q is None else f"{r(q, 2)} ({t(u)} vs {t(v[n])})", missing="no data")
