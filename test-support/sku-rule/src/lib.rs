@@ -3,8 +3,11 @@
 //!
 //! It does what the example plugins avoid: it reads every line in full (`order.item(i)`,
 //! names, URLs, discounts and attributes included, where `order.lines()` would carry only
-//! the numbers), and checks strings on each with a compiled pattern (`regex-lite`: the
-//! small engine, about 90 kB of code where `regex` brings its Unicode tables).
+//! the numbers), and checks strings on each with a compiled pattern (`regex`, the crate a
+//! merchant reaches for first. Its lazy DFA matches a SKU faster than `regex-lite`, whose
+//! pattern compiles faster: measured all-in against `regex-lite` in one run, 0.85× at 200
+//! lines with the setup in every call and 0.77× with it at init; at 20 lines 1.17× with
+//! the setup in every call, where compiling the pattern dominates, and 0.89× at init).
 //!
 //! Configuration: `{"skuPattern": "^[A-Z]{3}-[0-9]{5}-[A-Z0-9]+$", "setup": "call"}`.
 //! `setup` says where the plugin does its setup (reading the configuration, compiling the
@@ -19,14 +22,14 @@
 //!   instance, and the host's snapshot of that state is where every call starts.
 
 use ordergate_guest::{Change, Context, Item, Order, Validation, Violation, line_pointer};
-use regex_lite::Regex;
+use regex::Regex;
 use serde::Deserialize;
 
 /// The configuration as the manifest spells it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
-    /// The pattern every SKU must match (`regex-lite` syntax).
+    /// The pattern every SKU must match (`regex` syntax).
     pub sku_pattern: String,
     /// Where the setup is done.
     #[serde(default)]
@@ -196,7 +199,7 @@ mod tests {
         assert_eq!(
             init(r#"{"skuPattern": "("}"#).unwrap_err(),
             "invalid plugin configuration: skuPattern does not compile: \
-             found open group without closing ')'"
+             regex parse error:\n    (\n    ^\nerror: unclosed group"
         );
     }
 }

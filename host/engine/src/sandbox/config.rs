@@ -49,7 +49,11 @@ pub struct SandboxConfig {
     pub epoch_tick: Duration,
     /// Bytes of each linear memory kept resident (zeroed with `memset` rather than
     /// returned to the OS) when an instance slot is reused: fewer page faults per call.
-    /// Default: 128 KiB.
+    /// With [`Self::pagemap_scan`] only the pages a call dirtied are reset, so a plugin
+    /// that touches little pays nothing for a larger figure, and one that reads a large
+    /// cart in full (a few hundred KiB of guest memory) no longer faults those pages in on
+    /// every call. Default: 512 KiB (measured in one run: small rules unchanged, a
+    /// 200-line cart read line by line 0.77× the time it took at 128 KiB).
     pub keep_resident_bytes: usize,
     /// Whether plugins are metered in fuel: a deterministic instruction budget
     /// ([`Limits::fuel`]) and the fuel figure of every run. Without it the deadline alone
@@ -81,7 +85,7 @@ impl Default for SandboxConfig {
             max_concurrent_instances: 64,
             max_wasm_stack: 512 << 10,
             epoch_tick: Duration::from_millis(1),
-            keep_resident_bytes: 128 << 10,
+            keep_resident_bytes: 512 << 10,
             fuel: true,
             pagemap_scan: true,
         }
