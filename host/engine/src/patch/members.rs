@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use super::budget::Budget;
 use super::guard::Guard;
-use super::{PatchOperation, apply_one};
+use super::{PatchOperation, apply_one, lines};
 use crate::model::parts::{self, object_size};
-use crate::model::{Item, Order, OrderLimits, shape};
+use crate::model::{Order, OrderLimits, shape};
 
 /// Members serialized whatever the operations touch: the stamped fields of payments and
 /// shippings are compared with them.
@@ -31,13 +31,31 @@ pub(super) fn patch_members(
     limits: &OrderLimits,
 ) -> Option<(Order, usize)> {
     let keys = touched_members(ops)?;
-    let wanted = |key: &str| ALWAYS.contains(&key) || keys.iter().any(|k| k == key);
     if !untouched_are_sound(order, &keys) {
         return None;
     }
-    let mut doc = Value::Object(parts::members(order, wanted).ok()?);
+    // A cart patched below its lines makes the round trip of those lines only.
+    let cart = order
+        .cart
+        .as_ref()
+        .filter(|_| keys.iter().any(|k| k == "cart"));
+    let lines = cart.and_then(|cart| Some((cart, lines::touched_lines(cart, ops)?)));
+    let wanted = |key: &str| ALWAYS.contains(&key) || keys.iter().any(|k| k == key);
+    let serialized = |key: &str| wanted(key) && !(lines.is_some() && key == "cart");
+    let mut doc = parts::members(order, serialized).ok()?;
+    let (mut hidden, mut placeholders) = (0, 0);
+    if let Some((cart, touched)) = &lines {
+        let cart_doc;
+        (cart_doc, hidden, placeholders) = lines::cart_doc(cart, touched)?;
+        doc.insert("cart".to_owned(), cart_doc);
+    }
+    let mut doc = Value::Object(doc);
     let rest = parts::member_sizes(order, |k| !wanted(k), &OrderLimits::UNBOUNDED).ok()?;
     let mut whole = crate::model::bounds::measure(&doc, 0, usize::MAX, usize::MAX).ok()?;
+    // The placeholders' `null`s were measured with the document; their items were not.
+    whole = whole
+        .checked_add(hidden)?
+        .checked_sub(placeholders.checked_mul(4)?)?;
     for (key, size) in &rest {
         // Each member adds its key, a colon, its value and a comma.
         whole = whole.checked_add(object_size([(*key, *size.as_ref().ok()?)]) - 1)?;
@@ -57,8 +75,14 @@ pub(super) fn patch_members(
         return None;
     };
     let mut patched = parts::clone_without(order, |k| keys.iter().any(|key| key == k));
+    if let Some((cart, touched)) = &lines {
+        patched.cart = Some(lines::rebuild(cart, touched, members.remove("cart")?)?);
+    }
     let always = ALWAYS.into_iter().filter(|a| !keys.iter().any(|k| k == a));
     for key in keys.iter().map(String::as_str).chain(always) {
+        if lines.is_some() && key == "cart" {
+            continue;
+        }
         parts::set_member(&mut patched, key, members.remove(key)).ok()?;
     }
     // A member the order does not have (`add /colour`) is the whole round trip's error.
@@ -100,19 +124,8 @@ fn untouched_are_sound(order: &Order, keys: &[String]) -> bool {
             && channel.as_ref().is_none_or(|c| *c == order.channel)
             && id.as_ref().is_none_or(|i| *i == order.id)
     };
-    fn item_ids<'o>(items: &'o [Item], out: &mut Vec<Option<&'o String>>) {
-        for item in items {
-            out.push(item.id.as_ref());
-            item_ids(item.items.as_deref().unwrap_or_default(), out);
-        }
-    }
-    if untouched("cart") {
-        let mut ids = Vec::new();
-        let items = order.cart.as_ref().and_then(|c| c.items.as_deref());
-        item_ids(items.unwrap_or_default(), &mut ids);
-        if !unique(&mut ids.into_iter()) {
-            return false;
-        }
+    if untouched("cart") && !lines::ids_unique(order.cart.as_ref()) {
+        return false;
     }
     if untouched("payments") {
         let payments = &order.payments;
@@ -185,5 +198,97 @@ mod tests {
                 None => assert!(whole.is_err(), "{case}: the fast path declined a patch"),
             }
         }
+    }
+
+    #[test]
+    fn cart_lines_make_the_round_trip_alone_and_answer_the_same() {
+        let order: Order = from_value(json!({
+            "id": "o_1", "merchant": "norce", "channel": "b2c",
+            "created": "2026-01-01T00:00:00Z", "lastModified": "2026-01-01T00:00:00Z",
+            "state": {"currentStatus": "checkout", "transitions": []},
+            "cart": {"total": {"includingVat": 30.0, "excludingVat": 24.0}, "items": [
+                {"id": "a", "sku": "A", "quantity": 1},
+                {"id": "b", "sku": "B", "quantity": 2, "items": [{"id": "b1"}]},
+                {"id": "c", "sku": "C", "quantity": 3},
+            ]},
+        }))
+        .unwrap();
+        let cart = order.cart.as_ref().unwrap();
+        let parse = |v: Value| serde_json::from_value::<Vec<PatchOperation>>(v).unwrap();
+        let lines = parse(json!([
+            {"op": "replace", "path": "/cart/items/1/quantity", "value": 5},
+            {"op": "copy", "from": "/cart/items/2/sku", "path": "/cart/items/1/name"},
+            {"op": "replace", "path": "/cart/total/includingVat", "value": 40.0},
+        ]));
+        assert_eq!(lines::touched_lines(cart, &lines), Some(vec![1, 2]));
+        let (doc, hidden, placeholders) = lines::cart_doc(cart, &[1, 2]).unwrap();
+        assert_eq!(doc["items"][0], Value::Null);
+        assert_eq!(doc["items"][2]["sku"], json!("C"));
+        assert_eq!(placeholders, 1);
+        assert_eq!(
+            hidden,
+            serde_json::to_string(&cart.items.as_ref().unwrap()[0])
+                .unwrap()
+                .len()
+        );
+        // Pointers the line path declines: the items themselves, leading zeros, out of range.
+        for declined in [
+            json!([{"op": "add", "path": "/cart/items/-", "value": {"id": "d"}}]),
+            json!([{"op": "remove", "path": "/cart/items/1"}]),
+            json!([{"op": "replace", "path": "/cart/items/01/quantity", "value": 1}]),
+            json!([{"op": "replace", "path": "/cart/items/3/quantity", "value": 1}]),
+            json!([{"op": "copy", "from": "/cart", "path": "/attributes"}]),
+        ] {
+            assert_eq!(
+                lines::touched_lines(cart, &parse(declined.clone())),
+                None,
+                "{declined}"
+            );
+        }
+        let limits = OrderLimits::default();
+        let cases = [
+            lines.clone(),
+            // A nested id colliding with an untouched line, a read-only id, a bad type.
+            parse(json!([{"op": "add", "path": "/cart/items/2/items", "value": [{"id": "b1"}]}])),
+            parse(json!([{"op": "replace", "path": "/cart/items/0/id", "value": "z"}])),
+            parse(json!([{"op": "replace", "path": "/cart/items/0/quantity", "value": "1"}])),
+            parse(json!([{"op": "replace", "path": "/cart/items/01/quantity", "value": 1}])),
+        ];
+        for ops in cases {
+            let whole = patch_whole(&order, &ops, &limits);
+            match patch_members(&order, &ops, &limits) {
+                Some((patched, bytes)) => {
+                    assert_eq!(Ok(&patched), whole.as_ref(), "{ops:?}");
+                    assert!(bytes >= serde_json::to_string(&patched).unwrap().len());
+                }
+                None => assert!(whole.is_err(), "{ops:?}: the fast path declined a patch"),
+            }
+        }
+        // The budget starts exact: the untouched lines are counted at their size.
+        let read = parse(json!([{"op": "test", "path": "/cart/items/1/sku", "value": "B"}]));
+        let (_, bytes) = patch_members(&order, &read, &limits).unwrap();
+        assert_eq!(bytes, serde_json::to_string(&order).unwrap().len());
+        let (patched, _) = patch_members(&order, &lines, &limits).unwrap();
+        let items = patched.cart.unwrap().items.unwrap();
+        assert_eq!(items[1].quantity, Some(5));
+        assert_eq!(items[1].name.as_deref(), Some("C"));
+        assert_eq!(items[0], cart.items.as_ref().unwrap()[0]);
+        assert_eq!(
+            patch_whole(&order, &cases_dup(), &limits).unwrap_err(),
+            crate::patch::PatchRefusal::DuplicateId {
+                entity: "cart item".into(),
+                id: "b1".into(),
+                first: "/cart/items/1/items/0/id".into(),
+                path: "/cart/items/2/items/0/id".into(),
+            }
+        );
+        assert!(patch_members(&order, &cases_dup(), &limits).is_none());
+    }
+
+    fn cases_dup() -> Vec<PatchOperation> {
+        serde_json::from_value(json!([
+            {"op": "add", "path": "/cart/items/2/items", "value": [{"id": "b1"}]}
+        ]))
+        .unwrap()
     }
 }

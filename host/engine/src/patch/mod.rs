@@ -14,8 +14,9 @@
 //! # Order patches: [`patch_order`]
 //!
 //! [`patch_order`] serializes the order to JSON once (only the top-level members the
-//! operations touch, whenever that decides alone: see `members.rs`), checks and applies
-//! the operations in order, then parses the result back into an [`Order`], so a patched order is always a valid
+//! operations touch, and of the cart only the lines they touch, whenever that decides
+//! alone: see `members.rs` and `lines.rs`), checks and applies the operations in order,
+//! then parses the result back into an [`Order`], so a patched order is always a valid
 //! order ([`PatchRefusal::InvalidOrder`] otherwise). The input order is never modified, which
 //! is what makes the patch atomic: a refused patch simply drops the working copy. What is
 //! read-only comes from the order's one shape description, [`crate::model::shape`].
@@ -82,6 +83,7 @@
 
 mod budget;
 mod guard;
+mod lines;
 mod members;
 
 use std::fmt;
