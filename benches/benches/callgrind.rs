@@ -29,7 +29,8 @@ use gungraun::{
 use ordergate::model::{Order, OrderLimits};
 use ordergate::patch::{PatchOperation, patch_order};
 use ordergate::{Host, InstalledPlugin, PluginKind, SandboxConfig};
-use ordergate_benches::calls::{ten_replace_ops, validate_all_in};
+use ordergate_benches::calls::validate_all_in;
+use ordergate_benches::ten_replace_ops;
 use ordergate_benches::*;
 use serde_json::json;
 

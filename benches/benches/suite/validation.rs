@@ -15,40 +15,14 @@ use criterion::{BenchmarkId, Criterion};
 use ordergate::InstalledPlugin;
 use ordergate::model::{Order, OrderStatus};
 use ordergate::{ChangeSummary, OrderView};
-use ordergate::{Host, PluginKind, SandboxConfig, Violation};
+use ordergate::{PluginKind, SandboxConfig};
+use ordergate_benches::calls::validate_all_in;
 use ordergate_benches::*;
 use serde_json::{Value, json};
 
 /// The pattern the untuned rule checks every SKU against: the fixture's SKUs
 /// (`ORG-10000-M`) all match it, so the rule accepts and reads every line.
 const SKU_PATTERN: &str = "^[A-Z]{3}-[0-9]{5}-[A-Z0-9]+$";
-
-/// One validation as the pipeline does it: context and change to WIT, a view of the
-/// candidate (which the pipeline holds shared, as here), a fresh instance, the call, the
-/// violations back to the host's type.
-fn all_in(
-    host: &Host,
-    plugin: &InstalledPlugin,
-    config: &str,
-    order: &Arc<Order>,
-) -> Vec<Violation> {
-    let ctx = call_context(&plugin.manifest.id, config);
-    let view = Arc::new(OrderView::new(Arc::clone(order)));
-    let touched = ["/cart".to_owned()];
-    let change = ChangeSummary {
-        touched: &touched,
-        from_status: Some(OrderStatus::Checkout),
-        to_status: None,
-    };
-    let run = host
-        .sandbox()
-        .validate(plugin.compiled(), &plugin.limits, &ctx, &view, &change);
-    match run.outcome {
-        Ok(Ok(())) => Vec::new(),
-        Ok(Err(violations)) => violations,
-        Err(fault) => panic!("{} faulted: {fault}", plugin.manifest.id),
-    }
-}
 
 pub fn benches(c: &mut Criterion) {
     let plugins: [(&str, &str, Value); 5] = [
@@ -89,11 +63,11 @@ pub fn benches(c: &mut Criterion) {
     for (name, host, plugin, config) in &hosts {
         for (n, order) in &orders {
             assert!(
-                all_in(host, plugin, config, order).is_empty(),
+                validate_all_in(host, plugin, config, order).is_empty(),
                 "{name} accepts the fixture"
             );
             g.bench_with_input(BenchmarkId::new(*name, n), order, |b, order| {
-                b.iter(|| all_in(host, plugin, config, black_box(order)))
+                b.iter(|| validate_all_in(host, plugin, config, black_box(order)))
             });
         }
     }
@@ -145,7 +119,7 @@ pub fn benches(c: &mut Criterion) {
         );
         for (n, order) in orders.iter().filter(|(n, _)| *n > 1) {
             g.bench_with_input(BenchmarkId::new(lever, n), order, |b, order| {
-                b.iter(|| all_in(&host, &plugin, config, black_box(order)))
+                b.iter(|| validate_all_in(&host, &plugin, config, black_box(order)))
             });
         }
     }
@@ -229,7 +203,7 @@ fn untuned_ratios(
             for ((_, host, plugin, config), samples) in compared.iter().zip(&mut samples) {
                 for _ in 0..BLOCK.min(rounds) {
                     let start = Instant::now();
-                    black_box(all_in(host, plugin, config, order));
+                    black_box(validate_all_in(host, plugin, config, order));
                     samples.push(start.elapsed().as_nanos() as u64);
                 }
             }
