@@ -17,6 +17,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::PatchOperation;
+use super::members::pointers_of;
 use crate::model::bounds;
 use crate::model::parts;
 use crate::model::{Cart, Item, OrderLimits};
@@ -27,12 +28,7 @@ pub(super) fn touched_lines(cart: &Cart, ops: &[PatchOperation]) -> Option<Vec<u
     let len = cart.items.as_ref()?.len();
     let mut lines = Vec::new();
     for op in ops {
-        let from = match op {
-            PatchOperation::Move(m) => Some(m.from.as_ptr()),
-            PatchOperation::Copy(c) => Some(c.from.as_ptr()),
-            _ => None,
-        };
-        for ptr in std::iter::once(op.path()).chain(from) {
+        for ptr in pointers_of(op) {
             let mut tokens = ptr.tokens();
             if tokens.next().is_none_or(|t| t.decoded() != "cart") {
                 continue;

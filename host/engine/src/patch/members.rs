@@ -89,17 +89,22 @@ pub(super) fn patch_members(
     members.is_empty().then_some((patched, budget.bytes()))
 }
 
+/// The pointers an operation writes or reads: its path, and the `from` of a move or copy.
+pub(super) fn pointers_of(op: &PatchOperation) -> impl Iterator<Item = &jsonptr::Pointer> {
+    let from = match op {
+        PatchOperation::Move(m) => Some(m.from.as_ptr()),
+        PatchOperation::Copy(c) => Some(c.from.as_ptr()),
+        _ => None,
+    };
+    std::iter::once(op.path()).chain(from)
+}
+
 /// The top-level members the operations write or read (decoded), or `None` when one
 /// points at the whole document.
 fn touched_members(ops: &[PatchOperation]) -> Option<Vec<String>> {
     let mut keys: Vec<String> = Vec::new();
     for op in ops {
-        let from = match op {
-            PatchOperation::Move(m) => Some(m.from.as_ptr()),
-            PatchOperation::Copy(c) => Some(c.from.as_ptr()),
-            _ => None,
-        };
-        for ptr in std::iter::once(op.path()).chain(from) {
+        for ptr in pointers_of(op) {
             let key = ptr.tokens().next()?.decoded().into_owned();
             if !keys.contains(&key) {
                 keys.push(key);
