@@ -24,7 +24,7 @@ pub mod validation {
 }
 
 /// Bindings of the `hook` world (feature `hook`).
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 #[allow(missing_docs)]
 pub mod hook {
     wit_bindgen::generate!({

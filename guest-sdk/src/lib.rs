@@ -10,11 +10,20 @@
 //! - a **hook** plugin (world `hook`) runs after a committed change and answers with JSON
 //!   Patch `Operation`s and notification `Trigger`s; implement `Hook` and export it
 //!   with `export_hook!`. The hook bindings are behind the `hook` feature
-//!   (`ordergate-guest = { version = "0.1", features = ["hook"] }`): linked into a
-//!   validation plugin they would add the hook world's types to its imports.
+//!   (`ordergate-guest = { path = "vendor/ordergate-guest", features = ["hook"] }`):
+//!   linked into a validation plugin they would add the hook world's types to its
+//!   imports. (The documentation shows them either way.)
 //!
 //! The host offers plugins nothing but [`log`]: no filesystem, network, clock, randomness
 //! or environment. It refuses a component that imports anything else.
+//!
+//! ## Getting the SDK
+//!
+//! The SDK is not published on crates.io: `ordergate new validation|hook NAME` writes a
+//! plugin crate with the SDK's sources (the exact ones the `ordergate` binary was built
+//! with, WIT package included) in `vendor/ordergate-guest/`, so the crate builds anywhere
+//! with only crates.io. The guide (`docs/guide.md` of the ordergate repository) starts
+//! there. By hand, copy that directory into your crate and depend on it by path.
 //!
 //! ## A minimal validation plugin
 //!
@@ -30,7 +39,7 @@
 //! crate-type = ["cdylib"]
 //!
 //! [dependencies]
-//! ordergate-guest = "0.1"
+//! ordergate-guest = { path = "vendor/ordergate-guest" }
 //!
 //! [profile.release]
 //! opt-level = "s"
@@ -184,17 +193,20 @@
 //!
 //! ## Building
 //!
-//! Build a core WebAssembly module for `wasm32-unknown-unknown`, then wrap it into a
-//! component:
+//! `ordergate build`, in the plugin crate, builds a core WebAssembly module for
+//! `wasm32-unknown-unknown` with the flags below (adding the target to the toolchain when it
+//! is missing), turns it into a component in-process, and writes
+//! `target/ordergate/<crate>.wasm`, printing its size against the upload limit. By hand,
+//! the same is:
 //!
 //! ```sh
-//! RUSTFLAGS="-C link-arg=-zstack-size=65536" \
+//! rustup target add wasm32-unknown-unknown
+//! CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C link-arg=-zstack-size=65536" \
 //!     cargo build --target wasm32-unknown-unknown --release
-//! wasm-tools component new target/wasm32-unknown-unknown/release/no_empty_cart.wasm \
-//!     -o no-empty-cart.wasm
 //! ```
 //!
-//! (or, from Rust, `wit_component::ComponentEncoder::default().module(&bytes)?.validate(true).encode()?`).
+//! then, from Rust, `wit_component::ComponentEncoder::default().module(&bytes)?.validate(true).encode()?`
+//! on `target/wasm32-unknown-unknown/release/no_empty_cart.wasm` (no WASI adapter).
 //!
 //! Why this target: `wasm32-unknown-unknown` has no operating system, so the component
 //! imports nothing but the `ordergate:checkout/log` interface (and only if the plugin
@@ -213,7 +225,10 @@
 //! A plugin with its own `#[global_allocator]` sets `default-features = false`.
 //!
 //! A panic traps the plugin: the host reports it as a fault of the plugin, not as a
-//! refusal of the order. Return [`Violation`]s to refuse.
+//! refusal of the order. Return [`Violation`]s to refuse. The export macros install a
+//! panic hook ([`install_panic_hook`]) before your `init`, which logs `panicked at
+//! <file>:<line>:<column>: <message>` at level `error`: the host attaches that line to the
+//! trap (`fault.panic` in the trace), and the service logs it with the fault.
 //!
 //! ## Helpers
 //!
@@ -241,12 +256,12 @@ mod config;
 mod defaults;
 mod lines;
 pub mod log;
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 mod patch;
 mod plugin;
 mod pointer;
 
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 pub use bindings::hook;
 pub use bindings::validation;
 pub use config::{ConfigError, parse_config};
@@ -273,17 +288,17 @@ pub use validation::ordergate::checkout::view::Order;
 pub use types::Hook as OrderHook;
 
 /// JSON Patch operations a hook returns.
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 pub use hook::ordergate::checkout::patch::{OpKind, Operation};
 /// What a hook returns: patch operations and notification triggers.
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 pub use hook::{Outcome, Trigger};
 
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 pub use plugin::Hook;
 #[doc(hidden)]
 pub use plugin::{__keep, NOT_INITIALIZED};
-pub use plugin::{NoConfig, Validation};
+pub use plugin::{NoConfig, Validation, install_panic_hook};
 
 impl Violation {
     /// A violation at `path` (a JSON Pointer into the order, `""` for the whole order) with a

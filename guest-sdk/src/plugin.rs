@@ -48,7 +48,7 @@ pub trait Validation {
 
 /// A hook plugin (the `hook` world, feature `hook`); export it with
 /// [`export_hook!`](crate::export_hook!).
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 pub trait Hook {
     /// As [`Validation::Config`].
     type Config: DeserializeOwned + Send + Sync + 'static;
@@ -73,6 +73,28 @@ pub trait Hook {
 #[doc(hidden)]
 pub const NOT_INITIALIZED: &str = "the plugin was called before `init`";
 
+/// Installs the SDK's panic hook: a panic writes `panicked at <file>:<line>:<column>:
+/// <message>` to the plugin's log at level `error` before the plugin traps, so the run's
+/// fault says where and why (the host attaches that line to the trap), where the trap
+/// alone only says `unreachable`. The export macros call it first thing in `init`, so the
+/// hook is part of the state every call starts from; a plugin's own `init` may replace it
+/// with `std::panic::set_hook`.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let line = match info.location() {
+            Some(at) => format!(
+                "panicked at {}:{}:{}: {message}",
+                at.file(),
+                at.line(),
+                at.column()
+            ),
+            None => format!("panicked at an unknown location: {message}"),
+        };
+        crate::log::error(line);
+    }));
+}
+
 /// Keeps what `init` produced for the calls of this instance.
 #[doc(hidden)]
 pub fn __keep<T>(cell: &OnceLock<T>, config: Result<T, String>) -> Result<(), String> {
@@ -95,6 +117,7 @@ macro_rules! export_validation {
 
             impl $crate::validation::Guest for Export {
                 fn init(config: $crate::Json) -> ::std::result::Result<(), ::std::string::String> {
+                    $crate::install_panic_hook();
                     $crate::__keep(&CONFIG, <$plugin as $crate::Validation>::init(&config))
                 }
 
@@ -123,7 +146,7 @@ macro_rules! export_validation {
 
 /// Exports a type implementing [`Hook`] as the plugin's `init` and `handle`:
 /// `ordergate_guest::export_hook!(MyHook);` (feature `hook`).
-#[cfg(feature = "hook")]
+#[cfg(any(feature = "hook", doc))]
 #[macro_export]
 macro_rules! export_hook {
     ($plugin:ty) => {
@@ -135,6 +158,7 @@ macro_rules! export_hook {
 
             impl $crate::hook::Guest for Export {
                 fn init(config: $crate::Json) -> ::std::result::Result<(), ::std::string::String> {
+                    $crate::install_panic_hook();
                     $crate::__keep(&CONFIG, <$plugin as $crate::Hook>::init(&config))
                 }
 

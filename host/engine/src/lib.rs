@@ -21,6 +21,8 @@
 //! - [`patch`]: RFC 6902 JSON Patch, and order patches under the read-only rules;
 //! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and invoke
 //!   templates;
+//! - [`runner`]: one plugin run on one input outside any store, as the host would run it
+//!   (what `ordergate run` prints);
 //! - [`clock`] and [`time`]: where time and ids come from, and times on the wire.
 //!
 //! The README's ARCHITECTURE section follows one mutation through the private modules
@@ -70,6 +72,7 @@ pub mod notify;
 pub mod patch;
 mod pipeline;
 mod registry;
+pub mod runner;
 mod sandbox;
 pub mod store;
 pub mod time;
@@ -88,9 +91,10 @@ pub use registry::{
     TenantPlugins,
 };
 pub use sandbox::{
-    ArtifactSource, CallContext, ChangeSummary, CompileError, CompiledPlugin, Fault, HookAnswer,
-    LimitError, Limits, LimitsOverride, LogCeilings, LogLevel, LogLine, MAX_LOG_LINE_BYTES,
-    OrderView, PluginKind, PluginLog, Run, Sandbox, SandboxConfig,
+    ArtifactSource, CallContext, ChangeSummary, CompileError, CompiledPlugin, ComponentInfo, Fault,
+    HookAnswer, LimitError, Limits, LimitsOverride, LogCeilings, LogLevel, LogLine,
+    MAX_LOG_LINE_BYTES, OrderView, PANIC_PREFIX, PluginKind, PluginLog, Run, Sandbox,
+    SandboxConfig,
 };
 pub use store::Tenant;
 pub use violation::{BUILTIN, Violation};

@@ -459,43 +459,19 @@ impl Registry {
     /// Checks a manifest against this host's limits and compiles its component: everything
     /// that can refuse a plugin.
     fn load(&self, manifest: &PluginManifest, component: &[u8]) -> Result<Loaded, RegistryError> {
-        let id = &manifest.id;
-        let invalid = |reason: String| RegistryError::InvalidManifest {
-            id: id.clone(),
-            reason,
-        };
-        let limits = self
-            .sandbox
-            .config()
-            .resolve_limits(&manifest.limits)
-            .map_err(|e| invalid(e.to_string()))?;
-        let subscriptions = manifest
-            .subscribe_to
-            .iter()
-            .map(|s| {
-                subscription(s).ok_or_else(|| {
-                    invalid(format!(
-                        "cannot subscribe to `{s}`: not an order part nor a JSON Pointer"
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let config_json = manifest.config.to_string();
-        let compiled = self
-            .sandbox
-            .prepare(manifest.kind, component, &config_json, &limits)
-            .map_err(|reason| RegistryError::Compile {
-                id: id.clone(),
-                reason,
-            })?;
-        Ok(Loaded {
-            config_json,
-            manifest: manifest.clone(),
-            limits,
-            subscriptions,
-            compiled,
-        })
+        load(&self.sandbox, manifest, component)
     }
+}
+
+/// A plugin loaded outside any store, as the registry would load it (same limits, same
+/// checks, same `init`), numbered `version`: what the runner ([`crate::runner`]) runs.
+pub(crate) fn load_unstored(
+    sandbox: &Sandbox,
+    manifest: &PluginManifest,
+    component: &[u8],
+    version: u32,
+) -> Result<InstalledPlugin, RegistryError> {
+    Ok(load(sandbox, manifest, component)?.at_version(version))
 }
 
 /// What a [`Registry`] holds loaded: see [`Registry::loaded`].
@@ -505,6 +481,49 @@ pub struct LoadedCounts {
     pub tenants: usize,
     /// Plugins loaded over all those tenants.
     pub plugins: usize,
+}
+
+/// Checks a manifest against `sandbox`'s limits and compiles its component: everything
+/// that can refuse a plugin.
+fn load(
+    sandbox: &Sandbox,
+    manifest: &PluginManifest,
+    component: &[u8],
+) -> Result<Loaded, RegistryError> {
+    let id = &manifest.id;
+    let invalid = |reason: String| RegistryError::InvalidManifest {
+        id: id.clone(),
+        reason,
+    };
+    let limits = sandbox
+        .config()
+        .resolve_limits(&manifest.limits)
+        .map_err(|e| invalid(e.to_string()))?;
+    let subscriptions = manifest
+        .subscribe_to
+        .iter()
+        .map(|s| {
+            subscription(s).ok_or_else(|| {
+                invalid(format!(
+                    "cannot subscribe to `{s}`: not an order part nor a JSON Pointer"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let config_json = manifest.config.to_string();
+    let compiled = sandbox
+        .prepare(manifest.kind, component, &config_json, &limits)
+        .map_err(|reason| RegistryError::Compile {
+            id: id.clone(),
+            reason,
+        })?;
+    Ok(Loaded {
+        config_json,
+        manifest: manifest.clone(),
+        limits,
+        subscriptions,
+        compiled,
+    })
 }
 
 /// A plugin loaded but not yet numbered: the store gives the version.

@@ -351,9 +351,17 @@ fn hostile_hooks_are_contained() {
     );
     match contained("trap").0.verdict {
         Verdict::Faulted {
-            fault: Fault::Trap { message },
+            fault: Fault::Trap { message, panic },
             ..
-        } => assert!(message.contains("unreachable"), "{message}"),
+        } => {
+            assert!(message.contains("unreachable"), "{message}");
+            assert_eq!(
+                panic.as_deref(),
+                Some(
+                    "panicked at test-support/hostile-hook/src/lib.rs:105:23: hostile hook panicked"
+                )
+            );
+        }
         other => panic!("{other:?}"),
     }
     let (run, committed) = contained("bad-trigger");

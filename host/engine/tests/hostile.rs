@@ -197,7 +197,11 @@ fn a_panic_is_a_trap() {
     assert_eq!(
         fault_of(&trace),
         Fault::Trap {
-            message: "wasm trap: wasm `unreachable` instruction executed".into()
+            message: "wasm trap: wasm `unreachable` instruction executed".into(),
+            // The SDK's panic hook logged where and why before the trap.
+            panic: Some(
+                "panicked at test-support/hostile/src/lib.rs:86:23: hostile plugin panicked".into()
+            ),
         }
     );
 }

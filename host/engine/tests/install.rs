@@ -57,8 +57,8 @@ fn garbage_and_core_modules_are_refused_with_what_to_do() {
     let chain = format!("{:#}", anyhow::Error::from(registry_err));
     assert_eq!(
         chain,
-        "plugin `p`: this is a core WebAssembly module, not a component: build it with the \
-         ordergate guest SDK and turn it into a component (e.g. `wasm-tools component new`)"
+        "plugin `p`: this is a core WebAssembly module, not a component: `ordergate build` \
+         builds a plugin crate and turns its module into a component"
     );
 
     let mut truncated = plugin(plugins::MAX_QUANTITY);
@@ -381,8 +381,14 @@ fn an_init_that_loops_or_traps_is_refused_at_install_naming_the_fault() {
     let err = compile_error(hostile_init(&host, "init-trap", json!({})));
     match &err {
         CompileError::InitFaulted {
-            fault: ordergate::Fault::Trap { message },
-        } => assert!(message.contains("unreachable"), "{message}"),
+            fault: ordergate::Fault::Trap { message, panic },
+        } => {
+            assert!(message.contains("unreachable"), "{message}");
+            assert_eq!(
+                panic.as_deref(),
+                Some("panicked at test-support/hostile/src/lib.rs:39:28: hostile init panicked")
+            );
+        }
         other => panic!("expected a trap, got {other}"),
     }
 

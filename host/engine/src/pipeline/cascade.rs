@@ -251,7 +251,7 @@ impl Pipeline {
             self.commit_trigger_events(cx, &answer, latest);
             return HookResult::Done;
         }
-        let applied = match self.patch(&latest.order, &ops, now) {
+        let applied = match apply_hook_patch(&latest.order, &ops, &self.order_limits, now) {
             Ok(applied) => applied,
             Err(reason) => return refused(cx, latest, reason),
         };
@@ -333,56 +333,6 @@ impl Pipeline {
                 HookResult::Done
             }
         }
-    }
-
-    /// Applies a hook's operations to the order: atomically, off limits for read-only
-    /// paths, and through the same state rules as a mutation if the status changes.
-    fn patch(
-        &self,
-        order: &Order,
-        ops: &[crate::patch::PatchOperation],
-        now: SystemTime,
-    ) -> Result<Applied, String> {
-        let mut patched =
-            crate::patch::patch_order(order, ops, &self.order_limits).map_err(|e| e.to_string())?;
-        let now = rfc3339(now);
-        let from = order.state.current_status;
-        let to = patched.state.current_status;
-        let mut touched: Vec<String> = Vec::new();
-        for op in ops {
-            let path = op.path().to_string();
-            if !touched.contains(&path) {
-                touched.push(path);
-            }
-            if let json_patch::PatchOperation::Move(m) = op {
-                let from = m.from.to_string();
-                if !touched.contains(&from) {
-                    touched.push(from);
-                }
-            }
-        }
-        let to_status = if to != from {
-            // The status moves like a mutation's: allowed transitions, consents, and a
-            // transition appended by the host (transitions are read-only to patches).
-            patched.state.current_status = from;
-            mutation::set_state(&mut patched, to, &now).map_err(|v| describe(&v))?;
-            Some(to)
-        } else {
-            None
-        };
-        patched.last_modified = now;
-        if to_status.is_some() {
-            // The host's transition added bytes after the patch's own bound check (the new
-            // timestamp replaced one of the same length).
-            model::check_order(&patched, &self.order_limits)
-                .map_err(|bound| format!("the patched order would be {bound}"))?;
-        }
-        Ok(Applied {
-            order: Arc::new(patched),
-            touched,
-            from_status: Some(from),
-            to_status,
-        })
     }
 
     /// A hook's triggers as notifications, minus (recorded) the ones that fail the checks
@@ -489,4 +439,54 @@ struct Answer<'a> {
     before: Option<&'a Arc<Order>>,
     triggers: &'a [Notification],
     at: Moment,
+}
+
+/// Applies a hook's operations to the order (the cascade's step, and the runner's):
+/// atomically, off limits for read-only paths, and through the same state rules as a
+/// mutation if the status changes.
+pub(crate) fn apply_hook_patch(
+    order: &Order,
+    ops: &[crate::patch::PatchOperation],
+    limits: &model::OrderLimits,
+    now: SystemTime,
+) -> Result<Applied, String> {
+    let mut patched = crate::patch::patch_order(order, ops, limits).map_err(|e| e.to_string())?;
+    let now = rfc3339(now);
+    let from = order.state.current_status;
+    let to = patched.state.current_status;
+    let mut touched: Vec<String> = Vec::new();
+    for op in ops {
+        let path = op.path().to_string();
+        if !touched.contains(&path) {
+            touched.push(path);
+        }
+        if let json_patch::PatchOperation::Move(m) = op {
+            let from = m.from.to_string();
+            if !touched.contains(&from) {
+                touched.push(from);
+            }
+        }
+    }
+    let to_status = if to != from {
+        // The status moves like a mutation's: allowed transitions, consents, and a
+        // transition appended by the host (transitions are read-only to patches).
+        patched.state.current_status = from;
+        mutation::set_state(&mut patched, to, &now).map_err(|v| describe(&v))?;
+        Some(to)
+    } else {
+        None
+    };
+    patched.last_modified = now;
+    if to_status.is_some() {
+        // The host's transition added bytes after the patch's own bound check (the new
+        // timestamp replaced one of the same length).
+        model::check_order(&patched, limits)
+            .map_err(|bound| format!("the patched order would be {bound}"))?;
+    }
+    Ok(Applied {
+        order: Arc::new(patched),
+        touched,
+        from_status: Some(from),
+        to_status,
+    })
 }

@@ -45,10 +45,12 @@ use crate::store::{OrderKey, OrderWrite, Storage, StoreError, StoredOrder};
 use crate::violation::Violation;
 
 pub use budget::{Budget, Budgets};
+pub(crate) use cascade::apply_hook_patch;
 use context::MutationCtx;
 use fire::Moment;
 use locks::OrderLocks;
 pub use trace::{FiredNotification, PluginTrace, Trace, TraceError, Verdict};
+pub(crate) use validate::{describe, plugin_context, validation_verdict};
 
 /// How many times a mutation is recomputed after losing a race before giving up.
 pub const MAX_ATTEMPTS: u32 = 16;

@@ -179,7 +179,11 @@ impl PluginTrace {
 
 /// A plugin's decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "verdict", rename_all = "camelCase")]
+#[serde(
+    tag = "verdict",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Verdict {
     /// The validation accepted the order.
     Accepted,
@@ -207,7 +211,7 @@ pub enum Verdict {
         /// Its message.
         message: String,
     },
-    /// The plugin faulted; for a validation, `on_fault` says what that meant for the
+    /// The plugin faulted; for a validation, `onFault` says what that meant for the
     /// mutation (a hook's fault only drops its patch).
     Faulted {
         /// What went wrong.
@@ -215,4 +219,20 @@ pub enum Verdict {
         /// The plugin's policy that was applied.
         on_fault: OnFault,
     },
+}
+
+impl Verdict {
+    /// The verdict's name as the trace serializes it (`verdict`): `accepted`, `rejected`,
+    /// `patched`, `unchanged`, `patchRefused`, `hookFailed` or `faulted`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Rejected { .. } => "rejected",
+            Verdict::Patched { .. } => "patched",
+            Verdict::Unchanged => "unchanged",
+            Verdict::PatchRefused { .. } => "patchRefused",
+            Verdict::HookFailed { .. } => "hookFailed",
+            Verdict::Faulted { .. } => "faulted",
+        }
+    }
 }

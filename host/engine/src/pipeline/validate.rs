@@ -8,7 +8,7 @@ use super::{MutationError, Pipeline, Scope};
 use crate::checks;
 use crate::mutation::Applied;
 use crate::registry::{InstalledPlugin, OnFault};
-use crate::sandbox::{CallContext, ChangeSummary, OrderView, PluginKind};
+use crate::sandbox::{CallContext, ChangeSummary, Fault, OrderView, PluginKind};
 use crate::violation::Violation;
 
 impl Pipeline {
@@ -110,42 +110,50 @@ impl Pipeline {
         change: &ChangeSummary<'_>,
         depth: u32,
     ) -> (Vec<Violation>, PluginTrace) {
-        let id = &plugin.manifest.id;
         let ctx = plugin_context(scope, plugin);
         let run = self
             .sandbox
             .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
-        let checked = match &run.outcome {
-            Ok(Ok(())) => Ok(Vec::new()),
-            Ok(Err(found)) => Ok(found.clone()),
-            Err(fault) => Err(fault.clone()),
-        };
-        let (found, verdict) = match checked {
-            Ok(found) if found.is_empty() => (found, Verdict::Accepted),
-            Ok(found) => {
-                let violations = found.len();
-                (found, Verdict::Rejected { violations })
-            }
-            Err(fault) => {
-                let on_fault = plugin.manifest.on_fault;
-                let found = match on_fault {
-                    OnFault::Allow => Vec::new(),
-                    OnFault::Reject => vec![Violation {
-                        plugin: id.clone(),
-                        path: String::new(),
-                        code: "plugin-fault".to_owned(),
-                        message: format!("plugin `{id}` failed: {fault}"),
-                    }],
-                };
-                (found, Verdict::Faulted { fault, on_fault })
-            }
-        };
+        let (found, verdict) = validation_verdict(plugin, &run.outcome);
         (found, PluginTrace::new(plugin, depth, &run, verdict))
     }
 }
 
+/// What a validation's answer means for the mutation: the violations it adds and the
+/// verdict the trace records. A fault adds nothing under `onFault: allow` and one
+/// `plugin-fault` violation under `onFault: reject`. The runner ([`crate::runner`]) calls
+/// this too, so a local run says what the host would.
+pub(crate) fn validation_verdict(
+    plugin: &InstalledPlugin,
+    outcome: &Result<Result<(), Vec<Violation>>, Fault>,
+) -> (Vec<Violation>, Verdict) {
+    let id = &plugin.manifest.id;
+    match outcome {
+        Ok(Ok(())) => (Vec::new(), Verdict::Accepted),
+        Ok(Err(found)) if found.is_empty() => (Vec::new(), Verdict::Accepted),
+        Ok(Err(found)) => {
+            let violations = found.len();
+            (found.clone(), Verdict::Rejected { violations })
+        }
+        Err(fault) => {
+            let on_fault = plugin.manifest.on_fault;
+            let found = match on_fault {
+                OnFault::Allow => Vec::new(),
+                OnFault::Reject => vec![Violation {
+                    plugin: id.clone(),
+                    path: String::new(),
+                    code: "plugin-fault".to_owned(),
+                    message: format!("plugin `{id}` failed: {fault}"),
+                }],
+            };
+            let fault = fault.clone();
+            (found, Verdict::Faulted { fault, on_fault })
+        }
+    }
+}
+
 /// The context a plugin is called with.
-pub(super) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) -> CallContext<'a> {
+pub(crate) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) -> CallContext<'a> {
     CallContext {
         merchant: &scope.tenant.merchant,
         channel: &scope.tenant.channel,
@@ -157,7 +165,7 @@ pub(super) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) 
 }
 
 /// Violations in one line, for the trace of a hook patch refused by validation.
-pub(super) fn describe(violations: &[Violation]) -> String {
+pub(crate) fn describe(violations: &[Violation]) -> String {
     violations
         .iter()
         .map(|v| format!("{} at {}: {}", v.plugin, v.path, v.message))

@@ -15,8 +15,8 @@ pub enum CompileError {
     NotWasm,
     /// The bytes are a core module, not a component.
     #[error(
-        "this is a core WebAssembly module, not a component: build it with the ordergate \
-         guest SDK and turn it into a component (e.g. `wasm-tools component new`)"
+        "this is a core WebAssembly module, not a component: `ordergate build` builds a \
+         plugin crate and turns its module into a component"
     )]
     CoreModule,
     /// wasmtime refused to compile the component.
@@ -72,7 +72,7 @@ pub enum ArtifactSource {
 }
 
 /// Interfaces a plugin may import: the package's own. Anything else is refused.
-const ALLOWED_IMPORT_PREFIX: &str = "ordergate:checkout/";
+pub(super) const ALLOWED_IMPORT_PREFIX: &str = "ordergate:checkout/";
 const ALLOWED_INTERFACES: [&str; 4] = ["log", "types", "view", "patch"];
 
 /// Tells a component from a core module or garbage before handing bytes to the compiler,

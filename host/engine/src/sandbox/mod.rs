@@ -26,6 +26,7 @@ mod call;
 mod compile;
 mod config;
 mod epoch;
+mod inspect;
 mod limits;
 mod run;
 mod snapshot;
@@ -43,9 +44,10 @@ use crate::wit::{self, OrderReader};
 pub use call::{CallContext, ChangeSummary, HookAnswer};
 pub use compile::{ArtifactSource, CompileError};
 pub use config::{LogCeilings, SandboxConfig};
+pub use inspect::ComponentInfo;
 pub use limits::{LimitError, Limits, LimitsOverride};
 pub(crate) use run::micros;
-pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, PluginLog, Run};
+pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, PANIC_PREFIX, PluginLog, Run};
 
 use artifact_cache::{ArtifactCache, content_hash};
 use compile::{check_header, check_imports};
@@ -495,7 +497,7 @@ impl Sandbox {
         let state = store.into_data();
         let (outcome, instantiate_time) = match outcome {
             Ok((value, t)) => (Ok(value), t),
-            Err((fault, t)) => (Err(fault), t),
+            Err((fault, t)) => (Err(fault.with_panic_from(&state.log)), t),
         };
         Run {
             outcome,

@@ -39,6 +39,11 @@ pub enum Fault {
     Trap {
         /// The trap as wasmtime describes it.
         message: String,
+        /// The panic that caused it, with its location (`panicked at src/lib.rs:12:5:
+        /// …`), when the plugin logged one as its last line before the trap (the guest
+        /// SDK's panic hook does): the trap alone only says `unreachable`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        panic: Option<String>,
     },
     /// The host could not run the plugin at all (e.g. the instance pool is exhausted).
     Unavailable {
@@ -72,6 +77,7 @@ impl Fault {
                 Trap::StackOverflow => Fault::StackOverflow,
                 other => Fault::Trap {
                     message: other.to_string(),
+                    panic: None,
                 },
             };
         }
@@ -83,6 +89,7 @@ impl Fault {
         }
         Fault::Trap {
             message: format!("{err:#}"),
+            panic: None,
         }
     }
 }
@@ -115,8 +122,35 @@ impl fmt::Display for Fault {
             Fault::StackOverflow => f.write_str("stack overflow"),
             Fault::ResultTooLarge { bytes } => write!(f, "result too large ({bytes} bytes)"),
             Fault::InvalidOutput { reason } => write!(f, "invalid output: {reason}"),
-            Fault::Trap { message } => write!(f, "trap: {message}"),
+            Fault::Trap {
+                panic: Some(panic), ..
+            } => write!(f, "trap: {panic}"),
+            Fault::Trap { message, .. } => write!(f, "trap: {message}"),
             Fault::Unavailable { message } => write!(f, "unavailable: {message}"),
+        }
+    }
+}
+
+/// How a plugin's panic hook starts the log line it writes before the trap (the guest
+/// SDK's writes `panicked at <file>:<line>:<column>: <message>`, at level `error`).
+pub const PANIC_PREFIX: &str = "panicked at ";
+
+impl Fault {
+    /// Attaches the panic a trap came from, when the run's last log line is one.
+    pub(crate) fn with_panic_from(self, log: &PluginLog) -> Fault {
+        match self {
+            Fault::Trap {
+                message,
+                panic: None,
+            } => {
+                let panic = log
+                    .lines
+                    .last()
+                    .filter(|l| l.level == LogLevel::Error && l.message.starts_with(PANIC_PREFIX))
+                    .map(|l| l.message.clone());
+                Fault::Trap { message, panic }
+            }
+            other => other,
         }
     }
 }
