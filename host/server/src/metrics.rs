@@ -27,7 +27,7 @@ struct Inner {
     requests: Family<Labels<3>, Counter>,
     mutation_seconds: HistogramFamily,
     plugin_runs: Family<Labels<2>, Counter>,
-    plugin_faults: Family<Labels<1>, Counter>,
+    plugin_faults: Family<Labels<3>, Counter>,
     plugin_fuel: Family<Labels<1>, Counter>,
     deliveries: Family<Labels<1>, Counter>,
     events_due: Gauge,
@@ -70,7 +70,7 @@ impl Metrics {
         let plugin_faults = Family::default();
         registry.register(
             "ordergate_plugin_faults",
-            "Plugin faults by kind",
+            "Plugin faults by merchant, plugin id and fault kind",
             plugin_faults.clone(),
         );
         let plugin_fuel = Family::default();
@@ -116,34 +116,54 @@ impl Metrics {
         self.inner.requests.get_or_create(&labels).inc();
     }
 
-    /// Records one mutation's engine time, its outcome, and what its plugins did.
-    pub fn record_mutation(&self, outcome: &'static str, elapsed: Duration, trace: Option<&Trace>) {
+    /// Records one mutation's engine time, its outcome, and what its plugins did (for
+    /// `merchant`).
+    pub fn record_mutation(
+        &self,
+        outcome: &'static str,
+        elapsed: Duration,
+        merchant: &str,
+        trace: Option<&Trace>,
+    ) {
         self.inner
             .mutation_seconds
             .get_or_create(&[("outcome", outcome.to_owned())])
             .observe(elapsed.as_secs_f64());
         if let Some(trace) = trace {
-            self.record_trace(trace);
+            self.record_trace(merchant, trace);
         }
     }
 
-    /// Counts the plugin runs, faults and fuel of a trace.
-    pub fn record_trace(&self, trace: &Trace) {
+    /// Counts the plugin runs, faults and fuel of a trace of `merchant`'s, and logs each
+    /// fault as a WARN line (merchant, plugin, version, kind, message): a fault under
+    /// `onFault: allow` lets the order through, and the operator must still hear of it.
+    pub fn record_trace(&self, merchant: &str, trace: &Trace) {
         for run in &trace.plugins {
             let labels = [
                 ("plugin", run.plugin.clone()),
-                ("verdict", verdict_name(&run.verdict).to_owned()),
+                ("verdict", run.verdict.name().to_owned()),
             ];
             self.inner.plugin_runs.get_or_create(&labels).inc();
             self.inner
                 .plugin_fuel
                 .get_or_create(&[("plugin", run.plugin.clone())])
                 .inc_by(run.fuel_consumed);
-            if let Verdict::Faulted { fault, .. } = &run.verdict {
-                self.inner
-                    .plugin_faults
-                    .get_or_create(&[("kind", fault.kind().to_owned())])
-                    .inc();
+            if let Verdict::Faulted { fault, on_fault } = &run.verdict {
+                tracing::warn!(
+                    merchant,
+                    plugin = %run.plugin,
+                    version = run.version,
+                    kind = fault.kind(),
+                    on_fault = ?on_fault,
+                    message = %fault,
+                    "plugin fault"
+                );
+                let labels = [
+                    ("merchant", merchant.to_owned()),
+                    ("plugin", run.plugin.clone()),
+                    ("kind", fault.kind().to_owned()),
+                ];
+                self.inner.plugin_faults.get_or_create(&labels).inc();
             }
         }
     }
@@ -176,18 +196,5 @@ impl Metrics {
         // which a scraper reports.
         let _ = encode(&mut text, &self.inner.registry);
         text
-    }
-}
-
-/// The verdict's name as the trace serializes it.
-fn verdict_name(verdict: &Verdict) -> &'static str {
-    match verdict {
-        Verdict::Accepted => "accepted",
-        Verdict::Rejected { .. } => "rejected",
-        Verdict::Patched { .. } => "patched",
-        Verdict::Unchanged => "unchanged",
-        Verdict::PatchRefused { .. } => "patchRefused",
-        Verdict::HookFailed { .. } => "hookFailed",
-        Verdict::Faulted { .. } => "faulted",
     }
 }

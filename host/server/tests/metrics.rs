@@ -88,7 +88,7 @@ async fn metrics_count_what_happened(store: Arc<dyn Storage>) {
         "ordergate_plugin_runs_total{plugin=\"max-quantity\",verdict=\"rejected\"} 1".to_owned(),
         // Creation (a change of everything), the reference.
         "ordergate_plugin_runs_total{plugin=\"hostile\",verdict=\"faulted\"} 2".to_owned(),
-        "ordergate_plugin_faults_total{kind=\"trap\"} 2".to_owned(),
+        "ordergate_plugin_faults_total{merchant=\"acme\",plugin=\"hostile\",kind=\"trap\"} 2".to_owned(),
         // Creation, cart, notification, reference committed; the cart refused.
         "ordergate_mutation_duration_seconds_count{outcome=\"committed\"} 4".to_owned(),
         "ordergate_mutation_duration_seconds_count{outcome=\"rejected\"} 1".to_owned(),

@@ -61,9 +61,12 @@ pub(crate) async fn mutate(
     no_content: bool,
 ) -> Result<Response, ApiError> {
     note_order(&order_id);
-    let committed = run(state, options, move |host| match options.if_match {
-        Some(version) => host.mutate_at(&scope, &order_id, version, mutation),
-        None => host.mutate(&scope, &order_id, mutation),
+    let merchant = scope.tenant.merchant.clone();
+    let committed = run(state, options, merchant, move |host| {
+        match options.if_match {
+            Some(version) => host.mutate_at(&scope, &order_id, version, mutation),
+            None => host.mutate(&scope, &order_id, mutation),
+        }
     })
     .await?;
     if no_content && !options.trace {
@@ -81,6 +84,7 @@ pub(crate) async fn mutate(
 async fn run(
     state: &AppState,
     options: MutationOptions,
+    merchant: String,
     call: impl FnOnce(&ordergate::Host) -> Result<Committed, MutationError> + Send + 'static,
 ) -> Result<Committed, ApiError> {
     let (result, elapsed) = state
@@ -93,15 +97,15 @@ async fn run(
     let metrics = state.metrics();
     match result {
         Ok(committed) => {
-            metrics.record_mutation("committed", elapsed, Some(&committed.trace));
+            metrics.record_mutation("committed", elapsed, &merchant, Some(&committed.trace));
             Ok(committed)
         }
         Err(err) => {
             match &err {
                 MutationError::Rejected { trace, .. } => {
-                    metrics.record_mutation("rejected", elapsed, Some(trace))
+                    metrics.record_mutation("rejected", elapsed, &merchant, Some(trace))
                 }
-                _ => metrics.record_mutation("error", elapsed, None),
+                _ => metrics.record_mutation("error", elapsed, &merchant, None),
             }
             Err(if options.trace {
                 ApiError::MutationTraced(err)
@@ -126,7 +130,11 @@ pub(crate) async fn create_order(
     options: MutationOptions,
     JsonBody(new): JsonBody<NewOrder>,
 ) -> Result<Response, ApiError> {
-    let committed = run(&state, options, move |host| host.create_order(&scope, new)).await?;
+    let merchant = scope.tenant.merchant.clone();
+    let committed = run(&state, options, merchant, move |host| {
+        host.create_order(&scope, new)
+    })
+    .await?;
     note_order(&committed.order.id);
     let response = order_answer(StatusCode::CREATED, &committed, options.trace);
     let location = format!("{ORDERS}/{}", committed.order.id);
@@ -216,18 +224,19 @@ pub(crate) async fn validate_order(
     options: MutationOptions,
 ) -> Result<Response, ApiError> {
     note_order(&order_id);
+    let merchant = scope.tenant.merchant.clone();
     let result = state
         .engine(move |host| host.validate_order(&scope, &order_id))
         .await?;
     let metrics = state.metrics();
     match result {
         Ok(trace) => {
-            metrics.record_trace(&trace);
+            metrics.record_trace(&merchant, &trace);
             Ok(Json(trace).into_response())
         }
         Err(err) => {
             if let MutationError::Rejected { trace, .. } = &err {
-                metrics.record_trace(trace);
+                metrics.record_trace(&merchant, trace);
             }
             Err(if options.trace {
                 ApiError::MutationTraced(err)
