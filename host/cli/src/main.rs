@@ -2,6 +2,7 @@
 //! dispatches; each command lives in `commands/`, over libraries that know nothing of clap.
 
 mod commands;
+mod exit;
 
 use clap::Parser;
 
@@ -16,11 +17,11 @@ struct Cli {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command.run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
+        Ok(status) => status.into(),
+        Err(failure) => {
             // The logger may not be up (a bad flag): say it on stderr, with every cause.
-            eprintln!("ordergate: {err:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("ordergate: {failure}");
+            failure.status.into()
         }
     }
 }

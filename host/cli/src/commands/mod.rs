@@ -1,7 +1,14 @@
-//! One module per command.
+//! One module per command; `load` is what the plugin commands share.
 
+mod build;
+mod check;
+mod load;
+mod new;
 mod receive;
+mod run;
 mod serve;
+
+use crate::exit::{Failure, OrExit, Status};
 
 /// The commands.
 #[derive(Debug, clap::Subcommand)]
@@ -11,14 +18,32 @@ pub enum Command {
     /// Runs a webhook receiver that checks and prints each delivery (for trying plugins
     /// and notifications).
     Receive(receive::ReceiveArgs),
+    /// Creates a plugin crate (validation or hook) that builds and passes its test at once.
+    New(new::NewArgs),
+    /// Builds the plugin crate here into a component ready to upload.
+    Build(build::BuildArgs),
+    /// Runs a plugin on an order as the service would, and prints what it decided and cost.
+    /// Exit status: 0 accepted, 1 refused, 3 faulted, 4 component refused, 5 configuration
+    /// refused, 6 bad input.
+    Run(run::RunArgs),
+    /// Says what a component is and whether the service would install it.
+    Check(check::CheckArgs),
 }
 
 impl Command {
-    /// Runs the command to its end.
-    pub fn run(self) -> anyhow::Result<()> {
+    /// Runs the command to its end: the status to exit with, or why it could not.
+    pub fn run(self) -> Result<Status, Failure> {
         match self {
-            Command::Serve(args) => serve::run(args),
-            Command::Receive(args) => receive::run(args),
+            Command::Serve(args) => serve::run(args)
+                .or_exit(Status::Refused)
+                .map(|()| Status::Accepted),
+            Command::Receive(args) => receive::run(args)
+                .or_exit(Status::Refused)
+                .map(|()| Status::Accepted),
+            Command::New(args) => new::run(args),
+            Command::Build(args) => build::run(args),
+            Command::Run(args) => run::run(args),
+            Command::Check(args) => check::run(args),
         }
     }
 }
