@@ -150,12 +150,15 @@ impl Metrics {
                 .inc_by(run.fuel_consumed);
             if let Verdict::Faulted { fault, on_fault } = &run.verdict {
                 tracing::warn!(
-                    merchant,
+                    merchant = %merchant,
                     plugin = %run.plugin,
                     version = run.version,
-                    kind = fault.kind(),
-                    on_fault = ?on_fault,
-                    message = %fault,
+                    kind = %fault.kind(),
+                    on_fault = %match on_fault {
+                        ordergate::OnFault::Allow => "allow",
+                        ordergate::OnFault::Reject => "reject",
+                    },
+                    fault = %fault,
                     "plugin fault"
                 );
                 let labels = [
