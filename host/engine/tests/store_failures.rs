@@ -155,6 +155,22 @@ impl PluginStore for Flaky {
         self.inner.add_version(tenant, upload)
     }
 
+    fn add_shadow(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.inner.add_shadow(tenant, upload)
+    }
+
+    fn end_shadow(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
+        self.inner.end_shadow(tenant, id)
+    }
+
+    fn shadows(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
+        self.inner.shadows(tenant)
+    }
+
     fn activate(
         &self,
         tenant: &Tenant,

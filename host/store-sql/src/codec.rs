@@ -113,6 +113,7 @@ pub(crate) fn plugin_status(status: PluginStatus) -> &'static str {
         PluginStatus::Active => "active",
         PluginStatus::Superseded => "superseded",
         PluginStatus::Removed => "removed",
+        PluginStatus::Shadow => "shadow",
     }
 }
 
@@ -121,6 +122,7 @@ fn parse_plugin_status(text: &str) -> Result<PluginStatus, CodecError> {
         PluginStatus::Active,
         PluginStatus::Superseded,
         PluginStatus::Removed,
+        PluginStatus::Shadow,
     ]
     .into_iter()
     .find(|s| plugin_status(*s) == text)
@@ -210,14 +212,19 @@ pub(crate) fn apply_retry(event: &mut NotificationEvent, now: SystemTime) -> i64
 }
 
 /// The version an upload became once stored: active, numbered `version`.
-pub(crate) fn uploaded(upload: PluginUpload, version: u32, content_hash: String) -> PluginVersion {
+pub(crate) fn uploaded(
+    upload: PluginUpload,
+    version: u32,
+    content_hash: String,
+    status: PluginStatus,
+) -> PluginVersion {
     PluginVersion {
         id: upload.id,
         version,
         manifest: upload.manifest,
         component: upload.component,
         content_hash,
-        status: PluginStatus::Active,
+        status,
         uploaded_by: upload.uploaded_by,
         uploaded_at: upload.uploaded_at,
     }

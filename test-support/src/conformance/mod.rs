@@ -46,6 +46,7 @@ macro_rules! storage_conformance {
             plugins_versions_and_rollback,
             plugins_generation_moves_per_tenant,
             plugins_remove_keeps_history,
+            plugins_shadow_promote_and_end,
             adapter_configurations_are_per_merchant,
         );
     };

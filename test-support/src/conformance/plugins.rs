@@ -230,3 +230,69 @@ pub fn adapter_configurations_are_per_merchant<S: Storage + ?Sized>(store: &S) {
         Some(json!({"key": 1}))
     );
 }
+
+/// A shadow version is the next version, beside the active one and never in `active`;
+/// a new shadow supersedes the previous one; activating the shadow promotes it (and the
+/// plugin has no shadow any more); ending a shadow leaves the active version alone; each
+/// write moves the generation.
+pub fn plugins_shadow_promote_and_end<S: Storage + ?Sized>(store: &S) {
+    use PluginStatus::{Active, Shadow, Superseded};
+    let t = tenant();
+    store.add_version(&t, upload("rule", b"v1", 1)).unwrap();
+    let generation = store.generation(&t).unwrap();
+    let shadow = store.add_shadow(&t, upload("rule", b"v2", 2)).unwrap();
+    assert_eq!((shadow.version, shadow.status), (2, Shadow));
+    assert_eq!(store.generation(&t).unwrap(), generation + 1);
+    assert_eq!(active_ids(store, &t), [("rule".to_owned(), 1)]);
+    let shadows = store.shadows(&t).unwrap();
+    assert_eq!(shadows.len(), 1);
+    assert_eq!(
+        (shadows[0].version, &*shadows[0].component),
+        (2, &b"v2"[..])
+    );
+
+    // A second shadow supersedes the first; the active version stays.
+    store.add_shadow(&t, upload("rule", b"v3", 3)).unwrap();
+    assert_eq!(
+        statuses(&store.versions(&t, "rule").unwrap()),
+        [(1, Active), (2, Superseded), (3, Shadow)]
+    );
+    // A shadow of an id with no active version is kept all the same.
+    store.add_shadow(&t, upload("new-rule", b"n1", 4)).unwrap();
+    let ids: Vec<(String, u32)> = store
+        .shadows(&t)
+        .unwrap()
+        .iter()
+        .map(|v| (v.id.clone(), v.version))
+        .collect();
+    assert_eq!(ids, [("new-rule".to_owned(), 1), ("rule".to_owned(), 3)]);
+
+    // Promotion: the shadow becomes active, the active one superseded, in one write.
+    let generation = store.generation(&t).unwrap();
+    let promoted = store.activate(&t, "rule", 3).unwrap();
+    assert_eq!((promoted.version, promoted.status), (3, Active));
+    assert_eq!(store.generation(&t).unwrap(), generation + 1);
+    assert_eq!(
+        statuses(&store.versions(&t, "rule").unwrap()),
+        [(1, Superseded), (2, Superseded), (3, Active)]
+    );
+    // Rolling back stays one call.
+    store.activate(&t, "rule", 1).unwrap();
+    assert_eq!(active_ids(store, &t), [("rule".to_owned(), 1)]);
+
+    // Ending a shadow: superseded, nothing else moves.
+    store.end_shadow(&t, "new-rule").unwrap();
+    assert!(store.shadows(&t).unwrap().is_empty());
+    assert_eq!(
+        statuses(&store.versions(&t, "new-rule").unwrap()),
+        [(1, Superseded)]
+    );
+    assert!(matches!(
+        store.end_shadow(&t, "new-rule"),
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.end_shadow(&t, "never-uploaded"),
+        Err(StoreError::NotFound)
+    ));
+}

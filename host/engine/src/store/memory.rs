@@ -222,11 +222,14 @@ impl EventLog for MemoryStore {
     }
 }
 
-impl PluginStore for MemoryStore {
-    fn add_version(
+impl MemoryStore {
+    /// Stores `upload` as the next version with `status`; the version that had `status`
+    /// before (one at most) becomes superseded.
+    fn push_version(
         &self,
         tenant: &Tenant,
         upload: PluginUpload,
+        status: PluginStatus,
     ) -> Result<PluginVersion, StoreError> {
         let mut inner = self.write();
         let plugins = inner.plugins.entry(tenant.clone()).or_default();
@@ -234,7 +237,7 @@ impl PluginStore for MemoryStore {
         let version = u32::try_from(versions.len() + 1)
             .map_err(|_| StoreError::Backend("too many versions of one plugin".into()))?;
         for earlier in versions.iter_mut() {
-            if earlier.status == PluginStatus::Active {
+            if earlier.status == status {
                 earlier.status = PluginStatus::Superseded;
             }
         }
@@ -244,13 +247,64 @@ impl PluginStore for MemoryStore {
             version,
             manifest: upload.manifest,
             component: upload.component,
-            status: PluginStatus::Active,
+            status,
             uploaded_by: upload.uploaded_by,
             uploaded_at: upload.uploaded_at,
         };
         versions.push(stored.clone());
         plugins.generation += 1;
         Ok(stored)
+    }
+
+    /// The tenant's versions with `status`, one per id at most, by id.
+    fn with_status(&self, tenant: &Tenant, status: PluginStatus) -> Vec<PluginVersion> {
+        let inner = self.read();
+        inner
+            .plugins
+            .get(tenant)
+            .into_iter()
+            .flat_map(|p| p.by_id.values())
+            .filter_map(|versions| versions.iter().find(|v| v.status == status))
+            .cloned()
+            .collect()
+    }
+
+    /// Makes the plugin's version with status `from` (one at most) `to`.
+    fn retire(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        from: PluginStatus,
+        to: PluginStatus,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.write();
+        let plugins = inner.plugins.get_mut(tenant).ok_or(StoreError::NotFound)?;
+        let found = plugins
+            .by_id
+            .get_mut(id)
+            .and_then(|versions| versions.iter_mut().find(|v| v.status == from))
+            .ok_or(StoreError::NotFound)?;
+        found.status = to;
+        plugins.generation += 1;
+        Ok(())
+    }
+}
+
+impl PluginStore for MemoryStore {
+    fn add_version(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.push_version(tenant, upload, PluginStatus::Active)
+    }
+
+    fn add_shadow(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.push_version(tenant, upload, PluginStatus::Shadow)
     }
 
     fn activate(
@@ -282,32 +336,19 @@ impl PluginStore for MemoryStore {
     }
 
     fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
-        let mut inner = self.write();
-        let plugins = inner.plugins.get_mut(tenant).ok_or(StoreError::NotFound)?;
-        let active = plugins
-            .by_id
-            .get_mut(id)
-            .and_then(|versions| {
-                versions
-                    .iter_mut()
-                    .find(|v| v.status == PluginStatus::Active)
-            })
-            .ok_or(StoreError::NotFound)?;
-        active.status = PluginStatus::Removed;
-        plugins.generation += 1;
-        Ok(())
+        self.retire(tenant, id, PluginStatus::Active, PluginStatus::Removed)
+    }
+
+    fn end_shadow(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
+        self.retire(tenant, id, PluginStatus::Shadow, PluginStatus::Superseded)
     }
 
     fn active(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
-        let inner = self.read();
-        Ok(inner
-            .plugins
-            .get(tenant)
-            .into_iter()
-            .flat_map(|p| p.by_id.values())
-            .filter_map(|versions| versions.iter().find(|v| v.status == PluginStatus::Active))
-            .cloned()
-            .collect())
+        Ok(self.with_status(tenant, PluginStatus::Active))
+    }
+
+    fn shadows(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
+        Ok(self.with_status(tenant, PluginStatus::Shadow))
     }
 
     fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, StoreError> {

@@ -21,6 +21,9 @@ pub enum PluginStatus {
     Superseded,
     /// Was active when the plugin was removed; kept as history, can be activated again.
     Removed,
+    /// Runs beside the active version on live changes, recorded and never enforced: at
+    /// most one per plugin id. Activating it promotes it.
+    Shadow,
 }
 
 /// A plugin upload, before the store numbers it.
@@ -76,9 +79,19 @@ pub trait PluginStore: Send + Sync {
         upload: PluginUpload,
     ) -> Result<PluginVersion, StoreError>;
 
+    /// Stores `upload` as the plugin's next version with status [`PluginStatus::Shadow`]:
+    /// the active version (if any) stays active; the plugin's previous shadow version, if
+    /// any, becomes superseded. Returns the stored version.
+    fn add_shadow(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError>;
+
     /// Makes version `version` of plugin `id` the active one (a rollback when it is an
-    /// earlier one); the version active before becomes superseded. [`StoreError::NotFound`]
-    /// when there is no such version. Activating the active version changes nothing.
+    /// earlier one, a promotion when it is the shadow version); the version active before
+    /// becomes superseded. [`StoreError::NotFound`] when there is no such version.
+    /// Activating the active version changes nothing.
     fn activate(
         &self,
         tenant: &Tenant,
@@ -90,8 +103,15 @@ pub trait PluginStore: Send + Sync {
     /// version is kept. [`StoreError::NotFound`] when it has no active version.
     fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError>;
 
+    /// Ends plugin `id`'s shadow: its shadow version becomes superseded; the active one is
+    /// untouched. [`StoreError::NotFound`] when it has no shadow version.
+    fn end_shadow(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError>;
+
     /// The tenant's active versions, one per plugin id, by id.
     fn active(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError>;
+
+    /// The tenant's shadow versions, at most one per plugin id, by id.
+    fn shadows(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError>;
 
     /// Every version of plugin `id`, oldest first (empty when there is none).
     fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, StoreError>;

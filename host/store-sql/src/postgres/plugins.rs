@@ -48,24 +48,26 @@ fn bump_generation(tx: &mut Tx<'_>, tenant: &Tenant) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Makes the plugin's active version (if any) `status`.
-fn retire_active(
+/// Makes the plugin's version with status `from` (one at most) `to`.
+fn retire(
     tx: &mut Tx<'_>,
     tenant: &Tenant,
     id: &str,
-    status: PluginStatus,
+    from: PluginStatus,
+    to: PluginStatus,
 ) -> Result<u64, StoreError> {
     tx.execute(
         "UPDATE plugin_versions SET status = $4
-         WHERE merchant = $1 AND channel = $2 AND id = $3 AND status = 'active'",
+         WHERE merchant = $1 AND channel = $2 AND id = $3 AND status = $5",
         &[
             &tenant.merchant,
             &tenant.channel,
             &id,
-            &plugin_status(status),
+            &plugin_status(to),
+            &plugin_status(from),
         ],
     )
-    .store("retire the active plugin version")
+    .store("retire a plugin version")
 }
 
 fn select_version(
@@ -86,11 +88,14 @@ fn select_version(
     Ok(decode(rows)?.pop())
 }
 
-impl PluginStore for PostgresStore {
-    fn add_version(
+impl PostgresStore {
+    /// Stores `upload` as the plugin's next version with `status`; the version that had
+    /// `status` before (one at most) becomes superseded.
+    fn insert_version(
         &self,
         tenant: &Tenant,
         upload: PluginUpload,
+        status: PluginStatus,
     ) -> Result<PluginVersion, StoreError> {
         let manifest = codec::value_json(&upload.manifest).store("encode a manifest")?;
         let hash = content_hash(&upload.component);
@@ -105,11 +110,17 @@ impl PluginStore for PostgresStore {
             .and_then(|r| r.try_get(0))
             .store("number a plugin version")?;
         let version = u32::try_from(last + 1).store("number a plugin version")?;
-        retire_active(&mut tx, tenant, &upload.id, PluginStatus::Superseded)?;
+        retire(
+            &mut tx,
+            tenant,
+            &upload.id,
+            status,
+            PluginStatus::Superseded,
+        )?;
         tx.execute(
             &format!(
                 "INSERT INTO plugin_versions (merchant, channel, {PLUGIN_COLUMNS})
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9)"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9)"
             ),
             &[
                 &tenant.merchant,
@@ -121,11 +132,68 @@ impl PluginStore for PostgresStore {
                 &hash,
                 &upload.uploaded_by,
                 &codec::micros(upload.uploaded_at),
+                &plugin_status(status),
             ],
         )
         .store("store a plugin version")?;
         tx.commit().store("commit a plugin upload")?;
-        Ok(codec::uploaded(upload, version, hash))
+        Ok(codec::uploaded(upload, version, hash, status))
+    }
+
+    /// The tenant's versions with `status`, ids in byte order (the "C" collation), as
+    /// the other stores sort them.
+    fn with_status(
+        &self,
+        tenant: &Tenant,
+        status: PluginStatus,
+    ) -> Result<Vec<PluginVersion>, StoreError> {
+        let rows = self
+            .client()
+            .store("list plugins")?
+            .query(
+                &format!(
+                    "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
+                     WHERE merchant = $1 AND channel = $2 AND status = $3 ORDER BY id COLLATE \"C\""
+                ),
+                &[&tenant.merchant, &tenant.channel, &plugin_status(status)],
+            )
+            .store("list plugins")?;
+        decode(rows)
+    }
+
+    /// Makes the plugin's version with status `from` `to`; NotFound when there is none.
+    fn retire_one(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        from: PluginStatus,
+        to: PluginStatus,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().store("change a plugin's status")?;
+        let mut tx = client.transaction().store("begin a plugin status change")?;
+        bump_generation(&mut tx, tenant)?;
+        if retire(&mut tx, tenant, id, from, to)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().store("commit a plugin status change")
+    }
+}
+
+impl PluginStore for PostgresStore {
+    fn add_version(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.insert_version(tenant, upload, PluginStatus::Active)
+    }
+
+    fn add_shadow(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.insert_version(tenant, upload, PluginStatus::Shadow)
     }
 
     fn activate(
@@ -143,7 +211,13 @@ impl PluginStore for PostgresStore {
             // Nothing changes: the transaction (and the generation's bump) rolls back.
             return Ok(found);
         }
-        retire_active(&mut tx, tenant, id, PluginStatus::Superseded)?;
+        retire(
+            &mut tx,
+            tenant,
+            id,
+            PluginStatus::Active,
+            PluginStatus::Superseded,
+        )?;
         tx.execute(
             "UPDATE plugin_versions SET status = 'active'
              WHERE merchant = $1 AND channel = $2 AND id = $3 AND version = $4",
@@ -156,29 +230,19 @@ impl PluginStore for PostgresStore {
     }
 
     fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
-        let mut client = self.client().store("remove a plugin")?;
-        let mut tx = client.transaction().store("begin a removal")?;
-        bump_generation(&mut tx, tenant)?;
-        if retire_active(&mut tx, tenant, id, PluginStatus::Removed)? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().store("commit a removal")
+        self.retire_one(tenant, id, PluginStatus::Active, PluginStatus::Removed)
+    }
+
+    fn end_shadow(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
+        self.retire_one(tenant, id, PluginStatus::Shadow, PluginStatus::Superseded)
     }
 
     fn active(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
-        // Ids in byte order (the "C" collation), as the other stores sort them.
-        let rows = self
-            .client()
-            .store("list active plugins")?
-            .query(
-                &format!(
-                    "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
-                     WHERE merchant = $1 AND channel = $2 AND status = 'active' ORDER BY id COLLATE \"C\""
-                ),
-                &[&tenant.merchant, &tenant.channel],
-            )
-            .store("list active plugins")?;
-        decode(rows)
+        self.with_status(tenant, PluginStatus::Active)
+    }
+
+    fn shadows(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
+        self.with_status(tenant, PluginStatus::Shadow)
     }
 
     fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, StoreError> {

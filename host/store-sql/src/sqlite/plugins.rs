@@ -43,26 +43,28 @@ fn bump_generation(tx: &Transaction<'_>, tenant: &Tenant) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Makes the plugin's active version (if any) `status`.
-fn retire_active(
+/// Makes the plugin's version with status `from` (one at most) `to`.
+fn retire(
     tx: &Transaction<'_>,
     tenant: &Tenant,
     id: &str,
-    status: PluginStatus,
+    from: PluginStatus,
+    to: PluginStatus,
 ) -> Result<usize, StoreError> {
     tx.prepare_cached(
         "UPDATE plugin_versions SET status = ?4
-         WHERE merchant = ?1 AND channel = ?2 AND id = ?3 AND status = 'active'",
+         WHERE merchant = ?1 AND channel = ?2 AND id = ?3 AND status = ?5",
     )
     .and_then(|mut s| {
         s.execute(params![
             tenant.merchant,
             tenant.channel,
             id,
-            plugin_status(status)
+            plugin_status(to),
+            plugin_status(from)
         ])
     })
-    .store("retire the active plugin version")
+    .store("retire a plugin version")
 }
 
 fn select_version(
@@ -84,11 +86,14 @@ fn select_version(
     Ok(decode(found.into_iter().collect())?.pop())
 }
 
-impl PluginStore for SqliteStore {
-    fn add_version(
+impl SqliteStore {
+    /// Stores `upload` as the plugin's next version with `status`; the version that had
+    /// `status` before (one at most) becomes superseded.
+    fn insert_version(
         &self,
         tenant: &Tenant,
         upload: PluginUpload,
+        status: PluginStatus,
     ) -> Result<PluginVersion, StoreError> {
         let manifest = codec::value_json(&upload.manifest).store("encode a manifest")?;
         let hash = content_hash(&upload.component);
@@ -102,10 +107,10 @@ impl PluginStore for SqliteStore {
             .and_then(|mut s| s.query_row(params![tenant.merchant, tenant.channel, upload.id], |r| r.get(0)))
             .store("number a plugin version")?;
         let version = u32::try_from(last + 1).store("number a plugin version")?;
-        retire_active(&tx, tenant, &upload.id, PluginStatus::Superseded)?;
+        retire(&tx, tenant, &upload.id, status, PluginStatus::Superseded)?;
         tx.prepare_cached(&format!(
             "INSERT INTO plugin_versions (merchant, channel, {PLUGIN_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8, ?9)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?10, ?8, ?9)"
         ))
         .and_then(|mut s| {
             s.execute(params![
@@ -117,12 +122,71 @@ impl PluginStore for SqliteStore {
                 &*upload.component,
                 hash,
                 upload.uploaded_by,
-                codec::micros(upload.uploaded_at)
+                codec::micros(upload.uploaded_at),
+                plugin_status(status)
             ])
         })
         .store("store a plugin version")?;
         tx.commit().store("commit a plugin upload")?;
-        Ok(codec::uploaded(upload, version, hash))
+        Ok(codec::uploaded(upload, version, hash, status))
+    }
+
+    /// The tenant's versions with `status`, by id.
+    fn with_status(
+        &self,
+        tenant: &Tenant,
+        status: PluginStatus,
+    ) -> Result<Vec<PluginVersion>, StoreError> {
+        let conn = self.reader().store("list plugins")?;
+        let rows = conn
+            .prepare_cached(&format!(
+                "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
+                 WHERE merchant = ?1 AND channel = ?2 AND status = ?3 ORDER BY id"
+            ))
+            .and_then(|mut s| {
+                s.query_map(
+                    params![tenant.merchant, tenant.channel, plugin_status(status)],
+                    row,
+                )?
+                .collect()
+            })
+            .store("list plugins")?;
+        decode(rows)
+    }
+
+    /// Makes the plugin's version with status `from` `to`; NotFound when there is none.
+    fn retire_one(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        from: PluginStatus,
+        to: PluginStatus,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let tx = begin(&mut conn).store("begin a plugin status change")?;
+        bump_generation(&tx, tenant)?;
+        if retire(&tx, tenant, id, from, to)? == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().store("commit a plugin status change")
+    }
+}
+
+impl PluginStore for SqliteStore {
+    fn add_version(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.insert_version(tenant, upload, PluginStatus::Active)
+    }
+
+    fn add_shadow(
+        &self,
+        tenant: &Tenant,
+        upload: PluginUpload,
+    ) -> Result<PluginVersion, StoreError> {
+        self.insert_version(tenant, upload, PluginStatus::Shadow)
     }
 
     fn activate(
@@ -139,7 +203,13 @@ impl PluginStore for SqliteStore {
             // Nothing changes: the transaction (and the generation's bump) rolls back.
             return Ok(found);
         }
-        retire_active(&tx, tenant, id, PluginStatus::Superseded)?;
+        retire(
+            &tx,
+            tenant,
+            id,
+            PluginStatus::Active,
+            PluginStatus::Superseded,
+        )?;
         tx.prepare_cached(
             "UPDATE plugin_versions SET status = 'active'
              WHERE merchant = ?1 AND channel = ?2 AND id = ?3 AND version = ?4",
@@ -152,28 +222,19 @@ impl PluginStore for SqliteStore {
     }
 
     fn remove(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
-        let mut conn = self.writer();
-        let tx = begin(&mut conn).store("begin a removal")?;
-        bump_generation(&tx, tenant)?;
-        if retire_active(&tx, tenant, id, PluginStatus::Removed)? == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().store("commit a removal")
+        self.retire_one(tenant, id, PluginStatus::Active, PluginStatus::Removed)
+    }
+
+    fn end_shadow(&self, tenant: &Tenant, id: &str) -> Result<(), StoreError> {
+        self.retire_one(tenant, id, PluginStatus::Shadow, PluginStatus::Superseded)
     }
 
     fn active(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
-        let conn = self.reader().store("list active plugins")?;
-        let rows = conn
-            .prepare_cached(&format!(
-                "SELECT {PLUGIN_COLUMNS} FROM plugin_versions
-                 WHERE merchant = ?1 AND channel = ?2 AND status = 'active' ORDER BY id"
-            ))
-            .and_then(|mut s| {
-                s.query_map(params![tenant.merchant, tenant.channel], row)?
-                    .collect()
-            })
-            .store("list active plugins")?;
-        decode(rows)
+        self.with_status(tenant, PluginStatus::Active)
+    }
+
+    fn shadows(&self, tenant: &Tenant) -> Result<Vec<PluginVersion>, StoreError> {
+        self.with_status(tenant, PluginStatus::Shadow)
     }
 
     fn versions(&self, tenant: &Tenant, id: &str) -> Result<Vec<PluginVersion>, StoreError> {
