@@ -7,8 +7,9 @@ use crate::clock::{Clock, IdGenerator, RandomIds, SystemClock};
 use crate::events::{EventLog, Page};
 use crate::model::{NewOrder, OrderLimits};
 use crate::mutation::Mutation;
+use crate::observe::{KeptRun, Observer, Retention, ShadowReport};
 use crate::pipeline::{Budgets, Committed, MutationError, Parts, Pipeline, Scope, Trace};
-use crate::registry::{Registry, Tenant};
+use crate::registry::{Registry, RegistryError, Tenant};
 use crate::sandbox::{Sandbox, SandboxConfig};
 use crate::store::{MemoryStore, OrderKey, PluginStore, Storage, StoreError, StoredOrder};
 
@@ -19,6 +20,7 @@ pub struct Host {
     sandbox: Arc<Sandbox>,
     registry: Arc<Registry>,
     store: Arc<dyn Storage>,
+    observer: Arc<Observer>,
     pipeline: Pipeline,
 }
 
@@ -74,9 +76,11 @@ impl HostBuilder {
         self.ids = ids;
         self
     }
-    /// Creates the engine and its deadline thread.
+    /// Creates the engine, its deadline thread and its observer thread (shadow versions,
+    /// kept runs).
     pub fn build(self) -> wasmtime::Result<Host> {
         let sandbox = Arc::new(Sandbox::new(self.sandbox)?);
+        let observer = Arc::new(Observer::start(Arc::clone(&sandbox))?);
         let registry = Arc::new(Registry::new(
             Arc::clone(&sandbox),
             Arc::clone(&self.store) as Arc<dyn PluginStore>,
@@ -89,11 +93,13 @@ impl HostBuilder {
             ids: self.ids,
             budgets: self.budgets,
             order_limits: self.order_limits,
+            observer: Arc::clone(&observer),
         });
         Ok(Host {
             sandbox,
             registry,
             store: self.store,
+            observer,
             pipeline,
         })
     }
@@ -120,6 +126,52 @@ impl Host {
     /// The WebAssembly runtime.
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
+    }
+
+    /// How plugin `id`'s shadow version compares with its active version on this host's
+    /// live changes: runs, agreements, differences with each differing case (the latest
+    /// [`crate::observe::MAX_CASES`]). `None` when the plugin has no shadow version.
+    /// Shadows run on a background thread: a report may trail the latest mutations by the
+    /// queue's length ([`Host::wait_for_observer`] waits it out).
+    pub fn shadow_report(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Option<ShadowReport>, RegistryError> {
+        Ok(self
+            .registry
+            .shadow_version(tenant, id)?
+            .map(|shadow| self.observer.shadow_report(tenant, id, shadow.version)))
+    }
+
+    /// Waits until the observer has handled every mutation decided before the call (its
+    /// shadow runs and kept runs): for tests and tools, never needed on the order path.
+    pub fn wait_for_observer(&self) {
+        self.observer.flush();
+    }
+
+    /// Keeps the inputs of `tenant`'s plugin runs from now on, within `retention`'s bounds,
+    /// in this host's memory, for replay (`None` turns it off and forgets what was kept).
+    /// Off by default: the kept orders hold personal data.
+    pub fn set_retention(&self, tenant: &Tenant, retention: Option<Retention>) {
+        self.observer.set_retention(tenant, retention);
+    }
+
+    /// What `tenant` keeps, if anything.
+    pub fn retention(&self, tenant: &Tenant) -> Option<Retention> {
+        self.observer.retention(tenant)
+    }
+
+    /// The kept runs of `tenant` (of plugin `plugin` when given) kept at or after `since`,
+    /// oldest first, at most `limit`.
+    pub fn kept_runs(
+        &self,
+        tenant: &Tenant,
+        plugin: Option<&str>,
+        since: Option<std::time::SystemTime>,
+        limit: usize,
+    ) -> Vec<KeptRun> {
+        self.observer.kept_runs(tenant, plugin, since, limit)
     }
 
     /// The notification events (list, get, claim for delivery, record attempts, retry).

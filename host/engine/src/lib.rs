@@ -21,6 +21,8 @@
 //! - [`patch`]: RFC 6902 JSON Patch, and order patches under the read-only rules;
 //! - [`notify`]: notification conditions (JSON Pointer scope + JSON Schema) and invoke
 //!   templates;
+//! - [`observe`]: shadow versions' reports and kept runs (for replay), computed off the
+//!   order path;
 //! - [`runner`]: one plugin run on one input outside any store, as the host would run it
 //!   (what `ordergate run` prints);
 //! - [`clock`] and [`time`]: where time and ids come from, and times on the wire.
@@ -69,6 +71,7 @@ mod host;
 pub mod model;
 pub mod mutation;
 pub mod notify;
+pub mod observe;
 pub mod patch;
 mod pipeline;
 mod registry;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checks;
 use crate::model::{self, Notification, Order, OrderLimits, OrderStatus};
+use crate::observe::Decision;
 use crate::patch::PatchOperation;
 use crate::pipeline::{Scope, apply_hook_patch, plugin_context, validation_verdict};
 use crate::registry::{self, InstalledPlugin, OnFault, PluginManifest, RegistryError};
@@ -279,6 +280,10 @@ pub struct RunReport {
     pub duration: Duration,
     /// What the plugin logged.
     pub log: PluginLog,
+    /// The decision in the form kept runs and shadow reports record it, to compare a
+    /// local run with one of the service's ([`Decision::agrees_with`]).
+    #[serde(skip)]
+    pub decision: Decision,
 }
 
 impl Runner {
@@ -337,24 +342,26 @@ impl Runner {
                     Ok(_) if violations.is_empty() => RunVerdict::Accepted,
                     Ok(_) => RunVerdict::Rejected { violations },
                 };
-                report(plugin, &run, verdict, Vec::new(), Vec::new())
+                let decision = Decision::of_validation(&run.outcome);
+                report(plugin, &run, verdict, decision, (Vec::new(), Vec::new()))
             }
             PluginKind::Hook => {
                 let run = self
                     .sandbox
                     .hook(&plugin.compiled, &plugin.limits, &ctx, &view, &change);
+                let decision = Decision::of_hook(&run.outcome);
                 let answer = match &run.outcome {
                     Err(fault) => {
                         let verdict = RunVerdict::Faulted {
                             fault: fault.clone(),
                             on_fault: plugin.manifest.on_fault,
                         };
-                        return report(plugin, &run, verdict, Vec::new(), Vec::new());
+                        return report(plugin, &run, verdict, decision, Default::default());
                     }
                     Ok(Err(message)) => {
                         let message = message.clone();
                         let verdict = RunVerdict::HookFailed { message };
-                        return report(plugin, &run, verdict, Vec::new(), Vec::new());
+                        return report(plugin, &run, verdict, decision, Default::default());
                     }
                     Ok(Ok(answer)) => answer,
                 };
@@ -375,7 +382,7 @@ impl Runner {
                     Ok(ops) if ops.is_empty() => RunVerdict::Unchanged,
                     Ok(ops) => self.patched(&order, ops),
                 };
-                report(plugin, &run, verdict, triggers, refused)
+                report(plugin, &run, verdict, decision, (triggers, refused))
             }
         }
     }
@@ -409,10 +416,11 @@ fn report<T>(
     plugin: &InstalledPlugin,
     run: &Run<T>,
     verdict: RunVerdict,
-    triggers: Vec<Notification>,
-    refused_triggers: Vec<RefusedTrigger>,
+    decision: Decision,
+    (triggers, refused_triggers): (Vec<Notification>, Vec<RefusedTrigger>),
 ) -> RunReport {
     RunReport {
+        decision,
         plugin: plugin.manifest.id.clone(),
         kind: plugin.manifest.kind,
         verdict,

@@ -159,9 +159,9 @@ fn registry_problem(err: &RegistryError) -> Problem {
             Problem::new(ProblemType::InvalidPlugin, err.to_string()).with("reason", "manifest")
         }
         RegistryError::AlreadyInstalled(_) => Problem::new(ProblemType::Conflict, err.to_string()),
-        RegistryError::NotInstalled(_) | RegistryError::NoSuchVersion { .. } => {
-            Problem::new(ProblemType::NotFound, err.to_string())
-        }
+        RegistryError::NotInstalled(_)
+        | RegistryError::NoSuchVersion { .. }
+        | RegistryError::NoShadow(_) => Problem::new(ProblemType::NotFound, err.to_string()),
         RegistryError::Store(err) => store_problem(err),
     }
 }

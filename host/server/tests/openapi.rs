@@ -59,6 +59,13 @@ fn expected() -> BTreeSet<(String, String)> {
             "post",
             format!("{P}/{{plugin_id}}/versions/{{version}}/activate"),
         ),
+        ("get", format!("{P}/{{plugin_id}}/shadow")),
+        ("delete", format!("{P}/{{plugin_id}}/shadow")),
+        ("post", format!("{P}/{{plugin_id}}/shadow/promote")),
+        ("get", format!("{P}/{{plugin_id}}/runs")),
+        ("get", "/api/v0/checkout/retention".to_owned()),
+        ("put", "/api/v0/checkout/retention".to_owned()),
+        ("delete", "/api/v0/checkout/retention".to_owned()),
         (
             "put",
             "/api/v0/checkout/configurations/{adapter_id}".to_owned(),

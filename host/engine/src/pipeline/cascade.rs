@@ -21,8 +21,9 @@ use crate::clock::rfc3339;
 use crate::model::{self, Notification, Order, OrderStatus};
 use crate::mutation::{self, Applied};
 use crate::notify;
+use crate::observe::{Decision, Input, Observation, observe_shadow};
 use crate::registry::InstalledPlugin;
-use crate::sandbox::{ChangeSummary, OrderView, PluginKind};
+use crate::sandbox::{ChangeSummary, HookAnswer, OrderView, PluginKind, Run};
 use crate::store::{OrderKey, OrderWrite, StoreError, StoredOrder};
 
 /// A committed change that hooks may react to.
@@ -93,6 +94,9 @@ impl Pipeline {
         let bound = cx.account.budgets().max_cascade_depth;
         while let Some(change) = queue.pop_front() {
             let hooks = self.hooks_for(cx, &change, &latest.order);
+            if cx.observing {
+                observe_shadow_only_hooks(cx, &hooks, &change, &latest, &mut view);
+            }
             if hooks.is_empty() {
                 continue;
             }
@@ -124,7 +128,7 @@ impl Pipeline {
     fn run_hook_until_settled(
         &self,
         cx: &mut MutationCtx<'_>,
-        hook: &InstalledPlugin,
+        hook: &Arc<InstalledPlugin>,
         change: &Change,
         latest: &mut StoredOrder,
         view: &mut LatestView,
@@ -170,21 +174,14 @@ impl Pipeline {
         order: &Order,
     ) -> Vec<Arc<InstalledPlugin>> {
         let mut hooks = cx.plugins.concerned(PluginKind::Hook, &change.touched);
-        hooks.retain(|hook| {
-            let id = &hook.manifest.id;
-            let detached = order.detached_hooks.contains(id);
-            let own_change = change.made_by_hook.as_ref() == Some(id);
-            let own_adapter = hook.manifest.adapter_id.is_some()
-                && hook.manifest.adapter_id == change.made_by_adapter;
-            !detached && !own_change && !own_adapter
-        });
+        hooks.retain(|hook| may_run(hook, change, order));
         hooks
     }
 
     fn run_hook(
         &self,
         cx: &mut MutationCtx<'_>,
-        hook: &InstalledPlugin,
+        hook: &Arc<InstalledPlugin>,
         change: &Change,
         latest: &mut StoredOrder,
         view: &mut LatestView,
@@ -208,6 +205,10 @@ impl Pipeline {
             .sandbox
             .hook(&hook.compiled, &hook.limits, &ctx, &order, &summary);
         let slot = cx.trace.plugins.len();
+        let observed = cx.observations.len();
+        if cx.observing {
+            observe_hook(cx, hook, &run, &order, &summary, change);
+        }
         let record = |cx: &mut MutationCtx<'_>, verdict| {
             let entry = PluginTrace::new(hook, depth, &run, verdict);
             cx.trace.plugins.insert(slot, entry);
@@ -325,6 +326,7 @@ impl Pipeline {
             }
             Err(StoreError::Conflict { .. }) => {
                 cx.trace.plugins.truncate(slot);
+                cx.observations.truncate(observed);
                 HookResult::Conflict
             }
             Err(err) => {
@@ -428,6 +430,74 @@ impl Pipeline {
                 reason: err.to_string(),
             }),
         }
+    }
+}
+
+/// Whether `hook` runs on `change` of `order`: not when the order unbound it, nor on its
+/// own change, nor on a change its adapter made.
+fn may_run(hook: &InstalledPlugin, change: &Change, order: &Order) -> bool {
+    let id = &hook.manifest.id;
+    let detached = order.detached_hooks.contains(id);
+    let own_change = change.made_by_hook.as_ref() == Some(id);
+    let own_adapter =
+        hook.manifest.adapter_id.is_some() && hook.manifest.adapter_id == change.made_by_adapter;
+    !detached && !own_change && !own_adapter
+}
+
+/// A hook's run, for the observer: kept, and its shadow version (if any) to run on the
+/// same input.
+fn observe_hook(
+    cx: &mut MutationCtx<'_>,
+    hook: &Arc<InstalledPlugin>,
+    run: &Run<Result<HookAnswer, String>>,
+    order: &Arc<OrderView>,
+    summary: &ChangeSummary<'_>,
+    change: &Change,
+) {
+    let decision = Decision::of_hook(&run.outcome);
+    let acting = change.made_by_adapter.as_deref();
+    let input = Input::new(order, summary, acting, change.depth);
+    if let Some(shadow) = cx.plugins.shadow_of(&hook.manifest.id) {
+        let shadow = observe_shadow(shadow, Some((hook, &decision)), &input);
+        cx.observations.push(shadow);
+    }
+    cx.observations.push(Observation::Ran {
+        plugin: Arc::clone(hook),
+        input,
+        decision,
+        fuel: run.fuel_consumed,
+    });
+}
+
+/// The shadow hooks of ids with no active hook on `change`: run on it, expected to change
+/// nothing (what their absence does).
+fn observe_shadow_only_hooks(
+    cx: &mut MutationCtx<'_>,
+    hooks: &[Arc<InstalledPlugin>],
+    change: &Change,
+    latest: &StoredOrder,
+    view: &mut LatestView,
+) {
+    let shadows: Vec<Arc<InstalledPlugin>> = cx
+        .plugins
+        .concerned_shadows(PluginKind::Hook, &change.touched)
+        .filter(|s| !hooks.iter().any(|h| h.manifest.id == s.manifest.id))
+        .filter(|s| may_run(s, change, &latest.order))
+        .cloned()
+        .collect();
+    if shadows.is_empty() {
+        return;
+    }
+    let summary = ChangeSummary {
+        touched: &change.touched,
+        from_status: change.from_status,
+        to_status: change.to_status,
+    };
+    let order = view.of(latest);
+    let acting = change.made_by_adapter.as_deref();
+    let input = Input::new(&order, &summary, acting, change.depth);
+    for shadow in &shadows {
+        cx.observations.push(observe_shadow(shadow, None, &input));
     }
 }
 

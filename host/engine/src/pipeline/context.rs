@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::budget::Account;
 use super::trace::Trace;
 use super::{Pipeline, Scope};
+use crate::observe::Observation;
 use crate::registry::TenantPlugins;
 
 /// One mutation's state: who asks, the tenant's plugins as they were when it started (a
@@ -15,6 +16,11 @@ pub(super) struct MutationCtx<'p> {
     pub plugins: Arc<TenantPlugins>,
     pub trace: Trace,
     pub account: Account,
+    /// Whether the tenant has anything to observe (a shadow version, runs to keep): the
+    /// stages collect [`Observation`]s only then.
+    pub observing: bool,
+    /// What the stages saw, handed to the observer once the mutation is decided.
+    pub observations: Vec<Observation>,
 }
 
 impl<'p> MutationCtx<'p> {
@@ -24,9 +30,12 @@ impl<'p> MutationCtx<'p> {
         plugins: Arc<TenantPlugins>,
         attempt: u32,
     ) -> Self {
+        let observing = pipeline.observer.watches(&scope.tenant, &plugins);
         Self {
             scope,
             plugins,
+            observing,
+            observations: Vec::new(),
             trace: Trace {
                 attempts: attempt,
                 request_id: scope.request_id.clone(),

@@ -39,6 +39,7 @@ use crate::clock::{Clock, IdGenerator, rfc3339};
 use crate::model::{self, Hook, Order, OrderLimits};
 use crate::mutation::{self, Applied, Mutation};
 use crate::notify::SchemaCache;
+use crate::observe::Observer;
 use crate::registry::{Registry, RegistryError, Tenant, TenantPlugins};
 use crate::sandbox::{PluginKind, Sandbox};
 use crate::store::{OrderKey, OrderWrite, Storage, StoreError, StoredOrder};
@@ -50,7 +51,7 @@ use context::MutationCtx;
 use fire::Moment;
 use locks::OrderLocks;
 pub use trace::{FiredNotification, PluginTrace, Trace, TraceError, Verdict};
-pub(crate) use validate::{describe, plugin_context, validation_verdict};
+pub(crate) use validate::{describe, plugin_context, plugin_context_of, validation_verdict};
 
 /// How many times a mutation is recomputed after losing a race before giving up.
 pub const MAX_ATTEMPTS: u32 = 16;
@@ -164,6 +165,7 @@ pub(crate) struct Pipeline {
     order_limits: OrderLimits,
     locks: OrderLocks,
     schemas: SchemaCache,
+    observer: Arc<Observer>,
 }
 
 /// The parts a [`Pipeline`] is made of.
@@ -175,6 +177,7 @@ pub(crate) struct Parts {
     pub ids: Arc<dyn IdGenerator>,
     pub budgets: Budgets,
     pub order_limits: OrderLimits,
+    pub observer: Arc<Observer>,
 }
 
 impl Pipeline {
@@ -189,6 +192,7 @@ impl Pipeline {
             order_limits: parts.order_limits,
             locks: OrderLocks::new(),
             schemas: SchemaCache::default(),
+            observer: parts.observer,
         }
     }
 
@@ -227,6 +231,7 @@ impl Pipeline {
             let applied = self.apply(&cx, &key, current.as_ref(), mutation, now)?;
             let violations = self.validate_mutation(&mut cx, &applied);
             if !violations.is_empty() {
+                self.observe(&mut cx);
                 return Err(MutationError::Rejected {
                     violations,
                     trace: cx.trace,
@@ -255,6 +260,7 @@ impl Pipeline {
                         version,
                     };
                     let latest = self.cascade(&mut cx, before, committed, &applied);
+                    self.observe(&mut cx);
                     return Ok(Committed {
                         order: latest.order,
                         version: latest.version,
@@ -273,6 +279,13 @@ impl Pipeline {
             }
         }
         Err(MutationError::Contended(key.id))
+    }
+
+    /// Hands what a decided mutation saw to the observer (shadows, kept runs). Not on a
+    /// lost race: the mutation is computed again, and observed then.
+    fn observe(&self, cx: &mut MutationCtx<'_>) {
+        let observations = std::mem::take(&mut cx.observations);
+        self.observer.dispatch(&cx.scope.tenant, observations);
     }
 
     /// The candidate order: the mutation applied to the current one (or a new order), with

@@ -7,6 +7,7 @@ use super::trace::{PluginTrace, Trace, TraceError, Verdict};
 use super::{MutationError, Pipeline, Scope};
 use crate::checks;
 use crate::mutation::Applied;
+use crate::observe::{Decision, Input, Observation, observe_shadow};
 use crate::registry::{InstalledPlugin, OnFault};
 use crate::sandbox::{CallContext, ChangeSummary, Fault, OrderView, PluginKind};
 use crate::violation::Violation;
@@ -32,6 +33,7 @@ impl Pipeline {
             to_status: None,
         };
         let violations = self.validate_mutation(&mut cx, &applied);
+        self.observe(&mut cx);
         if violations.is_empty() {
             Ok(cx.trace)
         } else {
@@ -84,7 +86,13 @@ impl Pipeline {
         depth: u32,
     ) -> Vec<Violation> {
         let mut violations = checks::check_order(&applied.order);
-        if plugins.is_empty() {
+        let shadowed = cx.observing
+            && cx
+                .plugins
+                .concerned_shadows(PluginKind::Validation, &applied.touched)
+                .next()
+                .is_some();
+        if plugins.is_empty() && !shadowed {
             return violations;
         }
         // One view of the candidate, shared by every plugin.
@@ -94,10 +102,38 @@ impl Pipeline {
             from_status: applied.from_status,
             to_status: applied.to_status,
         };
+        let observing = cx.observing;
+        let input = Input::new(&order, &change, scope.adapter_id.as_deref(), depth);
+        let mut decided = Vec::new();
         for plugin in plugins {
-            let (found, plugin_trace) = self.run_validation(scope, plugin, &order, &change, depth);
+            let (found, plugin_trace, decision) =
+                self.run_validation(scope, plugin, &order, &change, depth);
             violations.extend(found);
+            if observing {
+                cx.observations.push(Observation::Ran {
+                    plugin: Arc::clone(plugin),
+                    input: input.clone(),
+                    decision: decision.clone(),
+                    fuel: plugin_trace.fuel_consumed,
+                });
+                decided.push((Arc::clone(plugin), decision));
+            }
             cx.trace.plugins.push(plugin_trace);
+        }
+        if observing {
+            let shadows = cx
+                .plugins
+                .concerned_shadows(PluginKind::Validation, &applied.touched);
+            let shadows: Vec<_> = shadows
+                .map(|shadow| {
+                    let active = decided
+                        .iter()
+                        .find(|(p, _)| p.manifest.id == shadow.manifest.id)
+                        .map(|(p, d)| (p.as_ref(), d));
+                    observe_shadow(shadow, active, &input)
+                })
+                .collect();
+            cx.observations.extend(shadows);
         }
         violations
     }
@@ -109,13 +145,18 @@ impl Pipeline {
         order: &Arc<OrderView>,
         change: &ChangeSummary<'_>,
         depth: u32,
-    ) -> (Vec<Violation>, PluginTrace) {
+    ) -> (Vec<Violation>, PluginTrace, Decision) {
         let ctx = plugin_context(scope, plugin);
         let run = self
             .sandbox
             .validate(&plugin.compiled, &plugin.limits, &ctx, order, change);
         let (found, verdict) = validation_verdict(plugin, &run.outcome);
-        (found, PluginTrace::new(plugin, depth, &run, verdict))
+        let decision = Decision::of_validation(&run.outcome);
+        (
+            found,
+            PluginTrace::new(plugin, depth, &run, verdict),
+            decision,
+        )
     }
 }
 
@@ -154,12 +195,27 @@ pub(crate) fn validation_verdict(
 
 /// The context a plugin is called with.
 pub(crate) fn plugin_context<'a>(scope: &'a Scope, plugin: &'a InstalledPlugin) -> CallContext<'a> {
+    plugin_context_of(
+        &scope.tenant.merchant,
+        &scope.tenant.channel,
+        scope.adapter_id.as_deref(),
+        plugin,
+    )
+}
+
+/// The context a plugin is called with for this merchant, channel and acting adapter.
+pub(crate) fn plugin_context_of<'a>(
+    merchant: &'a str,
+    channel: &'a str,
+    acting_adapter_id: Option<&'a str>,
+    plugin: &'a InstalledPlugin,
+) -> CallContext<'a> {
     CallContext {
-        merchant: &scope.tenant.merchant,
-        channel: &scope.tenant.channel,
+        merchant,
+        channel,
         plugin_id: &plugin.manifest.id,
         adapter_id: plugin.manifest.adapter_id.as_deref(),
-        acting_adapter_id: scope.adapter_id.as_deref(),
+        acting_adapter_id,
         configuration: &plugin.config_json,
     }
 }

@@ -12,6 +12,8 @@ use crate::sandbox::{
 };
 use crate::store::{PluginStore, PluginUpload, PluginVersion, StoreError};
 
+mod shadow;
+
 pub use crate::store::Tenant;
 
 /// What happens to the mutation when a validation plugin faults (traps, exhausts its
@@ -104,6 +106,9 @@ pub enum RegistryError {
     /// `replace` or `remove` of an id that is not installed.
     #[error("plugin `{0}` is not installed")]
     NotInstalled(String),
+    /// A promotion or an end of shadow of a plugin that has no shadow version.
+    #[error("plugin `{0}` has no shadow version")]
+    NoShadow(String),
     /// A rollback to a version that was never uploaded.
     #[error("plugin `{id}` has no version {version}")]
     NoSuchVersion {
@@ -186,6 +191,8 @@ pub struct TenantPlugins {
     /// The store's generation of the tenant's plugins this snapshot was built from.
     generation: u64,
     plugins: Vec<Arc<InstalledPlugin>>,
+    /// The shadow versions, by id: run beside the active ones, never enforced.
+    shadows: Vec<Arc<InstalledPlugin>>,
 }
 
 impl TenantPlugins {
@@ -208,8 +215,29 @@ impl TenantPlugins {
             .collect()
     }
 
+    /// The shadow versions of `kind` that a change touching `touched` concerns.
+    pub fn concerned_shadows(
+        &self,
+        kind: PluginKind,
+        touched: &[String],
+    ) -> impl Iterator<Item = &Arc<InstalledPlugin>> {
+        self.shadows
+            .iter()
+            .filter(move |p| p.manifest.kind == kind && p.concerned_by(touched))
+    }
+
+    /// The shadow version of plugin `id`, if it has one.
+    pub fn shadow_of(&self, id: &str) -> Option<&Arc<InstalledPlugin>> {
+        self.shadows.iter().find(|p| p.manifest.id == id)
+    }
+
+    /// Whether any plugin of the tenant has a shadow version.
+    pub fn has_shadows(&self) -> bool {
+        !self.shadows.is_empty()
+    }
+
     fn find(&self, id: &str, version: u32, content_hash: &str) -> Option<&Arc<InstalledPlugin>> {
-        self.plugins.iter().find(|p| {
+        self.plugins.iter().chain(&self.shadows).find(|p| {
             p.manifest.id == id && p.version == version && p.compiled.content_hash() == content_hash
         })
     }
@@ -295,10 +323,28 @@ impl Registry {
             (false, true) => return Err(RegistryError::NotInstalled(id)),
             _ => {}
         }
+        self.store_version(tenant, manifest, component, uploaded_by, Placement::Active)
+    }
+
+    /// Loads and stores a new version of `manifest.id`, as the active or the shadow one.
+    fn store_version(
+        &self,
+        tenant: &Tenant,
+        manifest: PluginManifest,
+        component: &[u8],
+        uploaded_by: Option<String>,
+        placement: Placement,
+    ) -> Result<InstallReport, RegistryError> {
+        let id = manifest.id.clone();
         // Everything that can refuse the plugin runs before the store is written: a
         // version in the store is one that every host can load.
         let loaded = self.load(&manifest, component)?;
-        let stored = self.store.add_version(
+        let add = match placement {
+            Placement::Active => PluginStore::add_version,
+            Placement::Shadow => PluginStore::add_shadow,
+        };
+        let stored = add(
+            &*self.store,
             tenant,
             PluginUpload {
                 id: id.clone(),
@@ -411,34 +457,47 @@ impl Registry {
         // The generation is read before the versions: if a write lands in between, the
         // snapshot is labelled older than what it holds and is simply rebuilt next time.
         let generation = self.store.generation(tenant)?;
-        let active = self.store.active(tenant)?;
         let previous = self.cached(tenant).unwrap_or_default();
-        let mut plugins = Vec::with_capacity(active.len());
-        for stored in &active {
-            let known = fresh
-                .as_ref()
-                .filter(|p| {
-                    p.manifest.id == stored.id
-                        && p.version == stored.version
-                        && p.compiled.content_hash() == stored.content_hash
-                })
-                .or_else(|| previous.find(&stored.id, stored.version, &stored.content_hash));
-            let plugin = match known {
-                Some(plugin) => Arc::clone(plugin),
-                None => Arc::new(self.load_stored(stored)?),
-            };
-            plugins.push(plugin);
-        }
+        let fresh = fresh.as_ref();
+        let mut plugins = self.load_all(&self.store.active(tenant)?, fresh, &previous)?;
         plugins.sort_by(|a, b| {
             (a.manifest.priority, &a.manifest.id).cmp(&(b.manifest.priority, &b.manifest.id))
         });
+        let shadows = self.load_all(&self.store.shadows(tenant)?, fresh, &previous)?;
         let snapshot = Arc::new(TenantPlugins {
             generation,
             plugins,
+            shadows,
         });
         let mut tenants = self.tenants.write().unwrap_or_else(|p| p.into_inner());
         tenants.insert(tenant.clone(), Arc::clone(&snapshot));
         Ok(snapshot)
+    }
+
+    /// The stored versions loaded, each taken from `fresh` or the previous snapshot when
+    /// its version did not change.
+    fn load_all(
+        &self,
+        stored: &[PluginVersion],
+        fresh: Option<&Arc<InstalledPlugin>>,
+        previous: &TenantPlugins,
+    ) -> Result<Vec<Arc<InstalledPlugin>>, RegistryError> {
+        stored
+            .iter()
+            .map(|stored| {
+                let known = fresh
+                    .filter(|p| {
+                        p.manifest.id == stored.id
+                            && p.version == stored.version
+                            && p.compiled.content_hash() == stored.content_hash
+                    })
+                    .or_else(|| previous.find(&stored.id, stored.version, &stored.content_hash));
+                Ok(match known {
+                    Some(plugin) => Arc::clone(plugin),
+                    None => Arc::new(self.load_stored(stored)?),
+                })
+            })
+            .collect()
     }
 
     /// Loads a stored version: its manifest parsed and checked, its component compiled (or
@@ -472,6 +531,14 @@ pub(crate) fn load_unstored(
     version: u32,
 ) -> Result<InstalledPlugin, RegistryError> {
     Ok(load(sandbox, manifest, component)?.at_version(version))
+}
+
+/// Where a new version goes.
+enum Placement {
+    /// It becomes the active version.
+    Active,
+    /// It becomes the shadow version.
+    Shadow,
 }
 
 /// What a [`Registry`] holds loaded: see [`Registry::loaded`].

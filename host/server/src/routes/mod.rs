@@ -22,6 +22,7 @@ mod events;
 mod ops;
 mod orders;
 mod plugins;
+mod shadows;
 
 use crate::observe;
 use crate::state::AppState;
@@ -141,6 +142,14 @@ fn api(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(plugins::get_plugin, plugins::delete_plugin))
         .routes(routes!(plugins::list_plugins))
         .routes(routes!(plugins::activate_version))
+        .routes(routes!(shadows::get_shadow, shadows::end_shadow))
+        .routes(routes!(shadows::promote_shadow))
+        .routes(routes!(shadows::list_runs))
+        .routes(routes!(
+            shadows::get_retention,
+            shadows::put_retention,
+            shadows::delete_retention
+        ))
         .routes(routes!(
             configurations::put_configuration,
             configurations::get_configuration

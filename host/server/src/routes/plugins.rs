@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{OrderHeaders, with_header};
 use crate::error::ApiError;
-use crate::extract::{OrderCaller, PathParams, body_problem, parse_json};
+use crate::extract::{OrderCaller, PathParams, QueryParams, body_problem, parse_json};
 use crate::problem::{Problem, ProblemType};
 use crate::state::AppState;
 
@@ -28,6 +28,8 @@ struct Uploaded {
     id: String,
     version: u32,
     kind: PluginKind,
+    /// `active`, or `shadow` for `?mode=shadow`.
+    status: PluginStatus,
     /// SHA-256 of the component, lowercase hex.
     sha256: String,
     /// Size of the component in bytes.
@@ -49,6 +51,7 @@ impl Uploaded {
             id: report.id,
             version: report.version,
             kind,
+            status: PluginStatus::Active,
             sha256: report.content_hash,
             size: report.size_bytes,
             source: report.source,
@@ -62,7 +65,7 @@ impl Uploaded {
 /// One stored version of a plugin, without its bytes.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct VersionView {
+pub(crate) struct VersionView {
     id: String,
     version: u32,
     status: PluginStatus,
@@ -179,11 +182,35 @@ fn manifest_for(plugin_id: &str, bytes: &[u8]) -> Result<PluginManifest, Problem
     parse_json(text.as_bytes()).map_err(in_manifest)
 }
 
+/// Where an upload goes: `active` (the default) or `shadow`.
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum UploadMode {
+    /// The new version runs and decides from the next mutation on.
+    #[default]
+    Active,
+    /// The new version runs beside the active one, recorded, never enforced.
+    Shadow,
+}
+
+/// The upload's query.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UploadQuery {
+    /// `active` (default) or `shadow`: a shadow version runs beside the active one on live
+    /// changes, off the request's path; its answers are recorded
+    /// (`GET …/plugins/{id}/shadow`) and never enforced until promoted.
+    #[serde(default)]
+    mode: UploadMode,
+}
+
 /// Upload a new version of a plugin: `multipart/form-data` with a `manifest` part (JSON:
 /// kind, subscribeTo, priority, adapterId, config, limits, onFault; `id` optional, must
-/// match the path) and a `module` part (the component). 201.
+/// match the path) and a `module` part (the component). 201. With `?mode=shadow` the version
+/// is the plugin's shadow: it runs beside the active one, never enforced.
 #[utoipa::path(put, path = "/api/v0/checkout/plugins/{plugin_id}", tag = "plugins",
-    params(("plugin_id" = String, Path, description = "Plugin identifier"), OrderHeaders),
+    params(("plugin_id" = String, Path, description = "Plugin identifier"), OrderHeaders, UploadQuery),
     request_body(content = Object, content_type = "multipart/form-data", description = "`manifest` (JSON) and `module` (the component's bytes)"),
     responses(
         (status = 201, description = "`{id, version, kind, sha256, size, source, loadUs, initFuel}`", body = Object),
@@ -194,20 +221,37 @@ pub(crate) async fn upload_plugin(
     State(state): State<AppState>,
     OrderCaller(scope): OrderCaller,
     PathParams(plugin_id): PathParams<String>,
+    QueryParams(query): QueryParams<UploadQuery>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let upload = read_upload(req, &state).await?;
     let manifest = manifest_for(&plugin_id, &upload.manifest)?;
     let kind = manifest.kind;
     let uploaded_by = Some(scope.tenant.merchant.clone());
+    let mode = query.mode;
     let report = state
         .engine(move |host| {
-            host.registry()
-                .upload(&scope.tenant, manifest, &upload.module, uploaded_by)
+            let (tenant, registry) = (&scope.tenant, host.registry());
+            match mode {
+                UploadMode::Active => {
+                    registry.upload(tenant, manifest, &upload.module, uploaded_by)
+                }
+                UploadMode::Shadow => {
+                    registry.upload_shadow(tenant, manifest, &upload.module, uploaded_by)
+                }
+            }
         })
         .await??;
-    let location = format!("{PLUGINS}/{}", report.id);
-    let response = (StatusCode::CREATED, Json(Uploaded::new(kind, report))).into_response();
+    let location = match mode {
+        UploadMode::Active => format!("{PLUGINS}/{}", report.id),
+        UploadMode::Shadow => format!("{PLUGINS}/{}/shadow", report.id),
+    };
+    let mut uploaded = Uploaded::new(kind, report);
+    uploaded.status = match mode {
+        UploadMode::Active => PluginStatus::Active,
+        UploadMode::Shadow => PluginStatus::Shadow,
+    };
+    let response = (StatusCode::CREATED, Json(uploaded)).into_response();
     Ok(with_header(response, header::LOCATION, &location))
 }
 
