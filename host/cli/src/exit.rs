@@ -26,6 +26,8 @@ pub enum Status {
     Input,
     /// 7: building failed (cargo, a missing target, the component encoding).
     Build,
+    /// 8: the service refused the request or could not be reached.
+    Service,
 }
 
 impl Status {
@@ -39,6 +41,7 @@ impl Status {
             Status::Config => 5,
             Status::Input => 6,
             Status::Build => 7,
+            Status::Service => 8,
         }
     }
 }

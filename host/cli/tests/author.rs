@@ -421,3 +421,89 @@ fn the_service_logs_and_counts_every_plugin_fault() {
         assert!(text.lines().any(|l| l == series), "no `{series}` in:\n{text}");
     });
 }
+
+#[test]
+fn shadow_and_replay_say_what_is_missing() {
+    let files = Files::new();
+    let manifest = files.max_quantity();
+    // No source of runs.
+    let (status, _, err) = ordergate(&["replay", plugins::MAX_QUANTITY, "--manifest", &manifest]);
+    assert_eq!(status, 6);
+    assert!(err.contains("say where the runs are"), "{err}");
+    // A file that is not kept runs.
+    let order = files.order("order.json", &[1]);
+    let (status, _, err) = ordergate(&[
+        "replay",
+        plugins::MAX_QUANTITY,
+        "--manifest",
+        &manifest,
+        "--from",
+        &order,
+    ]);
+    assert_eq!(status, 6);
+    assert!(err.contains("not kept runs"), "{err}");
+    // A service that does not answer.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let (status, _, err) = ordergate(&[
+        "shadow",
+        "report",
+        "max-quantity",
+        "--url",
+        &closed,
+        "--merchant",
+        "acme",
+        "--channel",
+        "b2c",
+    ]);
+    assert_eq!(status, 8);
+    assert!(
+        err.contains(&format!(
+            "GET {closed}/api/v0/checkout/plugins/max-quantity/shadow"
+        )),
+        "{err}"
+    );
+    let (status, _, err) = ordergate(&["shadow", "report", "max-quantity", "--url", &closed]);
+    assert_eq!(status, 6);
+    assert!(err.contains("--merchant and --channel"), "{err}");
+
+    // Kept runs from a file: one the same, one not.
+    let run = |id: &str, quantity: i64, verdict: &str| {
+        let order: Value = serde_json::from_str(
+            &std::fs::read_to_string(files.order("o.json", &[quantity])).unwrap(),
+        )
+        .unwrap();
+        json!({
+            "id": id, "plugin": "max-quantity", "version": 1, "kind": "validation",
+            "at": "2026-01-01T00:00:00Z", "depth": 0,
+            "context": {"merchant": "acme", "channel": "b2c"},
+            "change": {"touched": ["/cart"], "fromStatus": "checkout"},
+            "order": order, "decision": {"verdict": verdict}, "fuelConsumed": 1,
+        })
+    };
+    let kept = files.json(
+        "runs.json",
+        &json!({"data": [run("run_1", 2, "accepted"), run("run_2", 12, "accepted")]}),
+    );
+    let (status, out, _) = ordergate(&[
+        "replay",
+        plugins::MAX_QUANTITY,
+        "--manifest",
+        &manifest,
+        "--from",
+        &kept,
+    ]);
+    assert_eq!(status, 1, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "run_1 o_1: same (accepted)",
+            "run_2 o_1: differs",
+            "  was  accepted (version 1)",
+            "  now  rejected (/cart/items/0/quantity max-quantity-exceeded: quantity 12 exceeds the maximum of 10 per line)",
+            "replayed 2 runs: 1 the same, 1 different",
+        ]
+    );
+}

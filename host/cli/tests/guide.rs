@@ -34,13 +34,19 @@ fn blocks<'a>(text: &'a str, lang: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Digits made `N`, so output with times and sizes compares with the guide's example.
+/// Digits made `N` and order ids `o_…`, so output with times, sizes and ids compares with
+/// the guide's example.
 fn shape(text: &str) -> Vec<String> {
     text.lines()
         .map(|line| {
             let mut out = String::new();
             let mut in_number = false;
+            let mut in_id = false;
             for c in line.chars() {
+                if in_id && (c.is_ascii_alphanumeric() || c == '…') {
+                    continue;
+                }
+                in_id = false;
                 if c.is_ascii_digit() || (in_number && c == '.') {
                     if !in_number {
                         out.push('N');
@@ -49,6 +55,9 @@ fn shape(text: &str) -> Vec<String> {
                 } else {
                     in_number = false;
                     out.push(c);
+                    if out.ends_with(" o_") {
+                        in_id = true;
+                    }
                 }
             }
             out
@@ -100,7 +109,11 @@ fn the_guide_runs_as_written() {
     // What the guide says each command prints, it prints (numbers aside).
     let printed = shape(&stdout);
     let examples = blocks(runnable_part(), "text");
-    assert_eq!(examples.len(), 2, "the run and check examples");
+    assert_eq!(
+        examples.len(),
+        4,
+        "the run, check, shadow and replay examples"
+    );
     for example in examples {
         assert!(
             contains_lines(&printed, &shape(example)),
@@ -113,6 +126,11 @@ fn the_guide_runs_as_written() {
         "  \"verdict\": \"accepted\",",
         "exit status 5",
         "verdict    refused: ",
+        "seven items: 200",
+        "max-items: version 2 is active; roll back with POST",
+        "seven items, promoted: 400",
+        "rolled back: 200",
+        "keeping: 200",
     ] {
         assert!(stdout.contains(expected), "no {expected:?} in {context}");
     }
@@ -122,11 +140,14 @@ fn the_guide_runs_as_written() {
         .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    let [upload, refused] = documents.as_slice() else {
-        panic!("two JSON answers expected: {context}");
+    let [upload, refused, shadow] = documents.as_slice() else {
+        panic!("three JSON answers expected: {context}");
     };
     assert_eq!(upload["id"], "max-items");
     assert_eq!(upload["version"], 1);
+    assert_eq!(upload["status"], "active");
+    assert_eq!(shadow["version"], 2);
+    assert_eq!(shadow["status"], "shadow");
     assert_eq!(refused["status"], 400);
     assert_eq!(
         refused["violations"],

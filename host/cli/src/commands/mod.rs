@@ -5,8 +5,11 @@ mod check;
 mod load;
 mod new;
 mod receive;
+mod replay;
 mod run;
 mod serve;
+mod service;
+mod shadow;
 
 use crate::exit::{Failure, OrExit, Status};
 
@@ -28,6 +31,11 @@ pub enum Command {
     Run(run::RunArgs),
     /// Says what a component is and whether the service would install it.
     Check(check::CheckArgs),
+    /// Shows a shadow version's agreement with the active one, promotes or ends it.
+    Shadow(shadow::ShadowArgs),
+    /// Runs a local build on the inputs the service kept, and says where it decides
+    /// otherwise than what happened.
+    Replay(replay::ReplayArgs),
 }
 
 impl Command {
@@ -44,6 +52,8 @@ impl Command {
             Command::Build(args) => build::run(args),
             Command::Run(args) => run::run(args),
             Command::Check(args) => check::run(args),
+            Command::Shadow(args) => shadow::run(args),
+            Command::Replay(args) => replay::run(args),
         }
     }
 }

@@ -29,7 +29,8 @@ struct ReportView {
 }
 
 /// How plugin `plugin_id`'s shadow version compares with the active one on this node's
-/// live changes since it was uploaded (or since the node started): runs, agreements,
+/// live changes since it was uploaded (or since the node started), every mutation this
+/// node decided before the request included: runs, agreements,
 /// differences, faults, runs dropped by a full queue, and the latest differing cases
 /// (each with both decisions). 404 when the plugin has no shadow version.
 #[utoipa::path(get, path = "/api/v0/checkout/plugins/{plugin_id}/shadow", tag = "plugins",
@@ -46,6 +47,9 @@ pub(crate) async fn get_shadow(
     let id = plugin_id.clone();
     let (report, active) = state
         .engine(move |host| {
+            // Read-your-writes on this node: the mutations it decided before this request
+            // are in the report (the wait is bounded by the observer's queue).
+            host.wait_for_observer();
             let report = host.shadow_report(&scope.tenant, &id)?;
             let active = host
                 .registry()
@@ -209,7 +213,10 @@ pub(crate) async fn list_runs(
     };
     let limit = query.limit.unwrap_or(100).min(Retention::MAX_RUNS);
     let runs = state
-        .engine(move |host| host.kept_runs(&scope.tenant, Some(&plugin_id), since, limit))
+        .engine(move |host| {
+            host.wait_for_observer();
+            host.kept_runs(&scope.tenant, Some(&plugin_id), since, limit)
+        })
         .await?;
     Ok(Json(serde_json::json!({ "data": runs })).into_response())
 }
