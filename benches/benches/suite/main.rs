@@ -17,6 +17,7 @@ mod notifications;
 mod plugin;
 mod restart;
 mod restart_tenants;
+mod shadow;
 mod validation;
 
 fn main() {
@@ -33,6 +34,7 @@ fn main() {
     hook::benches(&mut c);
     notifications::benches(&mut c);
     mutation::benches(&mut c);
+    shadow::benches(&mut c);
     concurrency::benches(&mut c);
     restart::benches(&mut c);
     restart_tenants::benches(&mut c);
