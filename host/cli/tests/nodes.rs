@@ -252,6 +252,70 @@ fn a_plugin_uploaded_through_one_node_applies_on_the_others_next_mutation() {
     });
 }
 
+/// A shadow uploaded through one node runs on the other's mutations, recorded in that
+/// node's report and never enforced; promoted through the other, it decides on the first
+/// node's next mutation.
+#[test]
+fn a_shadow_runs_on_every_node_and_its_promotion_applies_on_all() {
+    let (url, secret) = cluster();
+    let options = NodeOptions::cluster(&url, &secret.to_string());
+    let (a, b) = (Node::start(&options), Node::start(&options));
+    runtime().block_on(async {
+        let client = Client::new();
+        upload_max_quantity(&client, &a.base, 20).await;
+        let manifest =
+            json!({"kind": "validation", "subscribeTo": ["cart"], "config": {"maxQuantity": 10}});
+        let module = ordergate_test_support::read(ordergate_test_support::MAX_QUANTITY);
+        let form = reqwest::multipart::Form::new()
+            .text("manifest", manifest.to_string())
+            .part("module", reqwest::multipart::Part::bytes(module));
+        let path = format!("{PLUGINS}/max-quantity?mode=shadow");
+        let response = request(&client, &a.base, Method::PUT, &path)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(json_of(response, 201).await["status"], "shadow");
+
+        let order = create_order(&client, &b.base).await;
+        let (status, _, _) = put_cart(&client, &b.base, &order, 12).await;
+        assert_eq!(status, 200, "the shadow decides nothing");
+        let report = format!("{PLUGINS}/max-quantity/shadow");
+        let response = request(&client, &b.base, Method::GET, &report)
+            .send()
+            .await
+            .expect("send");
+        let report_b = json_of(response, 200).await;
+        // B's creation and cart; the cart of 12 is over the shadow's 10.
+        assert_eq!(
+            (&report_b["runs"], &report_b["differed"]),
+            (&json!(2), &json!(1))
+        );
+        let response = request(&client, &a.base, Method::GET, &report)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            json_of(response, 200).await["runs"],
+            0,
+            "each node reports its own runs"
+        );
+
+        let promote = format!("{PLUGINS}/max-quantity/shadow/promote");
+        let response = request(&client, &b.base, Method::POST, &promote)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(json_of(response, 200).await["version"], 2);
+        let (status, refused, _) = put_cart(&client, &a.base, &order, 12).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            refused["violations"][0]["message"],
+            "quantity 12 exceeds the maximum of 10 per line"
+        );
+    });
+}
+
 #[test]
 fn concurrent_writes_through_two_nodes_lose_nothing() {
     const WRITERS: usize = 2 * 12;
