@@ -507,3 +507,59 @@ fn shadow_and_replay_say_what_is_missing() {
         ]
     );
 }
+
+#[test]
+fn a_profiled_run_writes_a_firefox_profile_and_costs_the_same_fuel() {
+    let files = Files::new();
+    let manifest = files.max_quantity();
+    let order = files.order("order.json", &[2, 12]);
+    let profile = files.dir.path().join("profile.json");
+    let args = [
+        "run",
+        plugins::MAX_QUANTITY,
+        "--manifest",
+        &manifest,
+        "--order",
+        &order,
+        "--json",
+    ];
+    let (status, plain, _) = ordergate(&args);
+    assert_eq!(status, 1);
+    let mut profiled_args = args.to_vec();
+    let profile_arg = profile.display().to_string();
+    profiled_args.extend(["--profile", &profile_arg]);
+    let (status, profiled, err) = ordergate(&profiled_args);
+    assert_eq!(status, 1, "{err}");
+    assert!(
+        err.contains("open it at https://profiler.firefox.com"),
+        "{err}"
+    );
+    let (plain, profiled): (Value, Value) = (
+        serde_json::from_str(&plain).unwrap(),
+        serde_json::from_str(&profiled).unwrap(),
+    );
+    assert_eq!(plain["fuelConsumed"], profiled["fuelConsumed"]);
+    assert_eq!(plain["violations"], profiled["violations"]);
+    let written: Value = serde_json::from_slice(&std::fs::read(&profile).unwrap()).unwrap();
+    assert_eq!(written["meta"]["product"], "max-quantity");
+
+    // A plugin that runs long enough is sampled many times.
+    let looping = files.json(
+        "loop.json",
+        &json!({"id": "hostile", "kind": "validation", "config": {"behaviour": "loop"}}),
+    );
+    let (status, _, _) = ordergate(&[
+        "run",
+        plugins::HOSTILE,
+        "--manifest",
+        &looping,
+        "--order",
+        &order,
+        "--profile",
+        &profile_arg,
+    ]);
+    assert_eq!(status, 3);
+    let written: Value = serde_json::from_slice(&std::fs::read(&profile).unwrap()).unwrap();
+    let samples = written["threads"][0]["samples"]["length"].as_u64().unwrap();
+    assert!(samples > 1, "{samples} samples");
+}

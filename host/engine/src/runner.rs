@@ -23,6 +23,7 @@ use crate::observe::Decision;
 use crate::patch::PatchOperation;
 use crate::pipeline::{Scope, apply_hook_patch, plugin_context, validation_verdict};
 use crate::registry::{self, InstalledPlugin, OnFault, PluginManifest, RegistryError};
+use crate::sandbox::Profile;
 use crate::sandbox::{
     ChangeSummary, CompileError, ComponentInfo, Fault, OrderView, PluginKind, PluginLog, Run,
     Sandbox, SandboxConfig, micros,
@@ -314,6 +315,27 @@ impl Runner {
 
     /// Runs the plugin once on `input`.
     pub fn run(&self, loaded: &LoadedPlugin, input: &RunInput) -> RunReport {
+        self.run_with(loaded, input, false).0
+    }
+
+    /// [`Runner::run`], with a guest profile of the run (Firefox profiler JSON, open it in
+    /// profiler.firefox.com), or why none could be taken. Samples are taken at every tick
+    /// of the runner's deadline clock: make [`SandboxConfig::epoch_tick`] fine (tens of
+    /// microseconds) for a plugin that runs for less than a millisecond.
+    pub fn run_profiled(&self, loaded: &LoadedPlugin, input: &RunInput) -> (RunReport, Profile) {
+        let (report, profile) = self.run_with(loaded, input, true);
+        (
+            report,
+            profile.unwrap_or_else(|| Err("no profile was taken".to_owned())),
+        )
+    }
+
+    fn run_with(
+        &self,
+        loaded: &LoadedPlugin,
+        input: &RunInput,
+        profiled: bool,
+    ) -> (RunReport, Option<Profile>) {
         let plugin = &loaded.plugin;
         let scope = Scope {
             tenant: Tenant::new(&input.context.merchant, &input.context.channel),
@@ -330,9 +352,18 @@ impl Runner {
         };
         match plugin.manifest.kind {
             PluginKind::Validation => {
-                let run =
-                    self.sandbox
-                        .validate(&plugin.compiled, &plugin.limits, &ctx, &view, &change);
+                let (compiled, limits) = (&plugin.compiled, &plugin.limits);
+                let (run, profile) = if profiled {
+                    let (run, profile) = self
+                        .sandbox
+                        .validate_profiled(compiled, limits, &ctx, &view, &change);
+                    (run, Some(profile))
+                } else {
+                    let run = self
+                        .sandbox
+                        .validate(compiled, limits, &ctx, &view, &change);
+                    (run, None)
+                };
                 let (violations, _) = validation_verdict(plugin, &run.outcome);
                 let verdict = match &run.outcome {
                     Err(fault) => RunVerdict::Faulted {
@@ -343,12 +374,22 @@ impl Runner {
                     Ok(_) => RunVerdict::Rejected { violations },
                 };
                 let decision = Decision::of_validation(&run.outcome);
-                report(plugin, &run, verdict, decision, (Vec::new(), Vec::new()))
+                let report = report(plugin, &run, verdict, decision, (Vec::new(), Vec::new()));
+                (report, profile)
             }
             PluginKind::Hook => {
-                let run = self
-                    .sandbox
-                    .hook(&plugin.compiled, &plugin.limits, &ctx, &view, &change);
+                let (compiled, limits) = (&plugin.compiled, &plugin.limits);
+                let (run, profile) = if profiled {
+                    let (run, profile) = self
+                        .sandbox
+                        .hook_profiled(compiled, limits, &ctx, &view, &change);
+                    (run, Some(profile))
+                } else {
+                    (
+                        self.sandbox.hook(compiled, limits, &ctx, &view, &change),
+                        None,
+                    )
+                };
                 let decision = Decision::of_hook(&run.outcome);
                 let answer = match &run.outcome {
                     Err(fault) => {
@@ -356,12 +397,14 @@ impl Runner {
                             fault: fault.clone(),
                             on_fault: plugin.manifest.on_fault,
                         };
-                        return report(plugin, &run, verdict, decision, Default::default());
+                        let report = report(plugin, &run, verdict, decision, Default::default());
+                        return (report, profile);
                     }
                     Ok(Err(message)) => {
                         let message = message.clone();
                         let verdict = RunVerdict::HookFailed { message };
-                        return report(plugin, &run, verdict, decision, Default::default());
+                        let report = report(plugin, &run, verdict, decision, Default::default());
+                        return (report, profile);
                     }
                     Ok(Ok(answer)) => answer,
                 };
@@ -382,7 +425,8 @@ impl Runner {
                     Ok(ops) if ops.is_empty() => RunVerdict::Unchanged,
                     Ok(ops) => self.patched(&order, ops),
                 };
-                report(plugin, &run, verdict, decision, (triggers, refused))
+                let report = report(plugin, &run, verdict, decision, (triggers, refused));
+                (report, profile)
             }
         }
     }

@@ -25,7 +25,12 @@ pub struct PluginArgs {
 
 /// A runner on the host's default limits and ceilings.
 pub fn runner() -> Result<Runner, Failure> {
-    Runner::new(SandboxConfig::default()).or_exit(Status::Build)
+    runner_with(SandboxConfig::default())
+}
+
+/// A runner on `config`.
+pub fn runner_with(config: SandboxConfig) -> Result<Runner, Failure> {
+    Runner::new(config).or_exit(Status::Build)
 }
 
 /// Reads a JSON file, the path in the error.

@@ -2,11 +2,14 @@
 //! what the host would record: the verdict, violations or patch, fuel, time, memory, log.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use ordergate::model::Order;
 use ordergate::runner::{ChangeInput, RunClass, RunContext, RunInput, RunReport, RunVerdict};
 
-use super::load::{PluginArgs, read_json, read_text, runner};
+use ordergate::SandboxConfig;
+
+use super::load::{PluginArgs, read_json, read_text, runner, runner_with};
 use crate::exit::{Failure, OrExit, Status, fail};
 
 /// `ordergate run PLUGIN.wasm --order order.json …`
@@ -39,19 +42,54 @@ pub struct RunArgs {
     /// Print the report as JSON (for scripts) instead of text.
     #[arg(long)]
     json: bool,
+    /// Write a guest profile of the run to this file (wasmtime's guest profiler, in the
+    /// Firefox profiler's format: open it at https://profiler.firefox.com). Samples are
+    /// taken every 20 µs or so; function names need a build that keeps them (`strip =
+    /// false`, `debug = 1` in the release profile).
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
 }
+
+/// How often a profiled run is sampled: the runner's deadline clock ticks this often
+/// (a service's ticks every millisecond, longer than most plugin runs).
+const PROFILE_TICK: Duration = Duration::from_micros(20);
 
 /// Exit status: 0 accepted, 1 refused, 3 faulted, 4 component refused, 5 configuration
 /// refused, 6 bad input file.
 pub fn run(args: RunArgs) -> Result<Status, Failure> {
     let input = read_input(&args)?;
-    let runner = runner()?;
+    let runner = match args.profile {
+        None => runner()?,
+        Some(_) => runner_with(SandboxConfig {
+            epoch_tick: PROFILE_TICK,
+            ..SandboxConfig::default()
+        })?,
+    };
     let plugin = args.plugin.load(&runner)?;
     // Plugins are deterministic (no clock, no randomness): the first run only warms the
     // process (the instance pool's first slot, page faults), so the report is the second's,
     // whose time is the one a running service sees.
     runner.run(&plugin, &input);
-    let report = runner.run(&plugin, &input);
+    let report = match &args.profile {
+        None => runner.run(&plugin, &input),
+        Some(path) => {
+            let (report, profile) = runner.run_profiled(&plugin, &input);
+            let profile = profile
+                .map_err(|why| fail(Status::Build, format!("no profile was taken: {why}")))?;
+            std::fs::write(path, &profile).map_err(|e| {
+                fail(
+                    Status::Build,
+                    format!("cannot write {}: {e}", path.display()),
+                )
+            })?;
+            eprintln!(
+                "profile written to {} ({} bytes): open it at https://profiler.firefox.com",
+                path.display(),
+                profile.len()
+            );
+            report
+        }
+    };
     if args.json {
         let text = serde_json::to_string_pretty(&report).or_exit(Status::Build)?;
         println!("{text}");

@@ -28,6 +28,7 @@ mod config;
 mod epoch;
 mod inspect;
 mod limits;
+mod profile;
 mod run;
 mod snapshot;
 
@@ -46,6 +47,7 @@ pub use compile::{ArtifactSource, CompileError};
 pub use config::{LogCeilings, SandboxConfig};
 pub use inspect::ComponentInfo;
 pub use limits::{LimitError, Limits, LimitsOverride};
+pub use profile::Profile;
 pub(crate) use run::micros;
 pub use run::{Fault, LogLevel, LogLine, MAX_LOG_LINE_BYTES, PANIC_PREFIX, PluginLog, Run};
 
@@ -160,6 +162,8 @@ pub(crate) struct HostState {
     log: PluginLog,
     log_ceilings: LogCeilings,
     reader: OrderReader,
+    /// Set for a profiled run only ([`Sandbox::validate_profiled`]).
+    profiler: Option<Box<profile::Profiler>>,
 }
 
 impl wit::log::Host for HostState {
@@ -395,23 +399,57 @@ impl Sandbox {
         order: &Arc<OrderView>,
         change: &ChangeSummary<'_>,
     ) -> Run<Result<(), Vec<Violation>>> {
+        self.validate_with(plugin, limits, ctx, order, change, false)
+            .0
+    }
+
+    /// [`Sandbox::validate`], with a guest profile of the run (Firefox profiler JSON), or
+    /// why none could be taken.
+    pub fn validate_profiled(
+        &self,
+        plugin: &CompiledPlugin,
+        limits: &Limits,
+        ctx: &CallContext<'_>,
+        order: &Arc<OrderView>,
+        change: &ChangeSummary<'_>,
+    ) -> (Run<Result<(), Vec<Violation>>>, Profile) {
+        let (run, profile) = self.validate_with(plugin, limits, ctx, order, change, true);
+        (
+            run,
+            profile.unwrap_or_else(|| Err("no profile was taken".to_owned())),
+        )
+    }
+
+    fn validate_with(
+        &self,
+        plugin: &CompiledPlugin,
+        limits: &Limits,
+        ctx: &CallContext<'_>,
+        order: &Arc<OrderView>,
+        change: &ChangeSummary<'_>,
+        profiled: bool,
+    ) -> (Run<Result<(), Vec<Violation>>>, Option<Profile>) {
         let KindPre::Validation(pre) = &plugin.pre else {
-            return Run::refused(wrong_kind(plugin.kind, PluginKind::Validation));
+            let fault = wrong_kind(plugin.kind, PluginKind::Validation);
+            return (Run::refused(fault), None);
         };
         let (wit_ctx, wit_change) = (ctx.to_wit(), change.to_wit());
-        let run = self.run(
+        let profiler = profiled.then(|| self.profiler(ctx, pre.instance_pre().component()));
+        let (run, profile) = self.run_profiled(
             limits,
             OrderReader::new(Arc::clone(order)),
+            profiler,
             |store| pre.instantiate(store),
             |instance, store| {
                 instance.call_validate(store, &wit_ctx, OrderReader::handle(), &wit_change)
             },
             call::violation_bytes,
         );
-        run.and_then(|answer| match answer {
+        let run = run.and_then(|answer| match answer {
             Ok(()) => Ok(Ok(())),
             Err(found) => call::violations(ctx.plugin_id, found).map(Err),
-        })
+        });
+        (run, profile)
     }
 
     /// Runs a hook plugin on a fresh instance.
@@ -427,20 +465,68 @@ impl Sandbox {
         order: &Arc<OrderView>,
         change: &ChangeSummary<'_>,
     ) -> Run<Result<HookAnswer, String>> {
+        self.hook_with(plugin, limits, ctx, order, change, false).0
+    }
+
+    /// [`Sandbox::hook`], with a guest profile of the run (Firefox profiler JSON), or why
+    /// none could be taken.
+    pub fn hook_profiled(
+        &self,
+        plugin: &CompiledPlugin,
+        limits: &Limits,
+        ctx: &CallContext<'_>,
+        order: &Arc<OrderView>,
+        change: &ChangeSummary<'_>,
+    ) -> (Run<Result<HookAnswer, String>>, Profile) {
+        let (run, profile) = self.hook_with(plugin, limits, ctx, order, change, true);
+        (
+            run,
+            profile.unwrap_or_else(|| Err("no profile was taken".to_owned())),
+        )
+    }
+
+    fn hook_with(
+        &self,
+        plugin: &CompiledPlugin,
+        limits: &Limits,
+        ctx: &CallContext<'_>,
+        order: &Arc<OrderView>,
+        change: &ChangeSummary<'_>,
+        profiled: bool,
+    ) -> (Run<Result<HookAnswer, String>>, Option<Profile>) {
         let KindPre::Hook(pre) = &plugin.pre else {
-            return Run::refused(wrong_kind(plugin.kind, PluginKind::Hook));
+            return (
+                Run::refused(wrong_kind(plugin.kind, PluginKind::Hook)),
+                None,
+            );
         };
         let (wit_ctx, wit_change) = (ctx.to_wit(), change.to_wit());
-        let run = self.run(
+        let profiler = profiled.then(|| self.profiler(ctx, pre.instance_pre().component()));
+        let (run, profile) = self.run_profiled(
             limits,
             OrderReader::new(Arc::clone(order)),
+            profiler,
             |store| pre.instantiate(store),
             |instance, store| {
                 instance.call_handle(store, &wit_ctx, OrderReader::handle(), &wit_change)
             },
             call::outcome_bytes,
         );
-        run.and_then(|answer| Ok(answer.map(call::hook_answer)))
+        (
+            run.and_then(|answer| Ok(answer.map(call::hook_answer))),
+            profile,
+        )
+    }
+
+    /// A profiler of the plugin's modules, or why there is none.
+    fn profiler(
+        &self,
+        ctx: &CallContext<'_>,
+        component: &Component,
+    ) -> Result<Box<profile::Profiler>, String> {
+        profile::Profiler::new(&self.engine, ctx.plugin_id, component)
+            .map(Box::new)
+            .map_err(|e| format!("{e:#}"))
     }
 
     /// Instantiates, calls and accounts for one invocation. Every way a plugin can fail
@@ -454,7 +540,28 @@ impl Sandbox {
         call: impl FnOnce(&I, &mut Store<HostState>) -> wasmtime::Result<T>,
         result_bytes: impl FnOnce(&T) -> usize,
     ) -> Run<T> {
+        self.run_profiled(limits, reader, None, instantiate, call, result_bytes)
+            .0
+    }
+
+    /// [`Sandbox::run`], sampled by `profiler` when given: the profile (or why there is
+    /// none) comes back beside the run.
+    #[allow(clippy::type_complexity)]
+    fn run_profiled<I, T>(
+        &self,
+        limits: &Limits,
+        reader: OrderReader,
+        profiler: Option<Result<Box<profile::Profiler>, String>>,
+        instantiate: impl FnOnce(&mut Store<HostState>) -> wasmtime::Result<I>,
+        call: impl FnOnce(&I, &mut Store<HostState>) -> wasmtime::Result<T>,
+        result_bytes: impl FnOnce(&T) -> usize,
+    ) -> (Run<T>, Option<Profile>) {
         let start = Instant::now();
+        let (profiler, unprofiled) = match profiler {
+            Some(Ok(profiler)) => (Some(profiler), None),
+            Some(Err(why)) => (None, Some(Err(why))),
+            None => (None, None),
+        };
         let mut store = Store::new(
             &self.engine,
             HostState {
@@ -462,6 +569,7 @@ impl Sandbox {
                 log: PluginLog::default(),
                 log_ceilings: self.config.log,
                 reader,
+                profiler,
             },
         );
         store.limiter(|state| &mut state.limiter);
@@ -471,7 +579,9 @@ impl Sandbox {
             // should it fail anyway, the run goes unmetered but still has its deadline.
             fuel_set = store.set_fuel(limits.fuel).is_ok();
         }
-        store.set_epoch_deadline(epoch::ticks(limits.deadline, self.config.epoch_tick));
+        let deadline = epoch::ticks(limits.deadline, self.config.epoch_tick);
+        store.set_epoch_deadline(deadline);
+        profile::install(&mut store, deadline);
         let outcome = match instantiate(&mut store) {
             Err(err) => Err((Fault::from_instantiate_error(&err), start.elapsed())),
             Ok(instance) => {
@@ -499,14 +609,19 @@ impl Sandbox {
             Ok((value, t)) => (Ok(value), t),
             Err((fault, t)) => (Err(fault.with_panic_from(&state.log)), t),
         };
-        Run {
+        let profile = match state.profiler {
+            Some(profiler) => Some(profile::finish(*profiler)),
+            None => unprofiled,
+        };
+        let run = Run {
             outcome,
             fuel_consumed,
             memory_peak: state.limiter.memory_peak,
             instantiate_time,
             duration,
             log: state.log,
-        }
+        };
+        (run, profile)
     }
 }
 
