@@ -130,6 +130,10 @@ impl Kept {
         decision: Decision,
         fuel: u64,
     ) {
+        // Turned off since the mutation: nothing to copy.
+        if self.retention(tenant).is_none() {
+            return;
+        }
         let now = SystemTime::now();
         let mut run = KeptRun {
             id: String::new(),

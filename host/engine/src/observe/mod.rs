@@ -63,6 +63,22 @@ impl Input {
     }
 }
 
+/// What a mutation collects.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Watching {
+    /// Shadow versions to run (the tenant has some).
+    pub shadows: bool,
+    /// Runs to keep (the tenant keeps them).
+    pub runs: bool,
+}
+
+impl Watching {
+    /// Whether anything is collected at all.
+    pub(crate) fn any(self) -> bool {
+        self.shadows || self.runs
+    }
+}
+
 /// One thing seen during a mutation.
 pub(crate) enum Observation {
     /// An active plugin ran: kept for replay when the tenant keeps runs.
@@ -115,10 +131,13 @@ impl Observer {
         })
     }
 
-    /// Whether a mutation of `tenant` with these plugins has anything to observe: a shadow
-    /// version, or runs to keep. One map lookup when the tenant keeps nothing.
-    pub(crate) fn watches(&self, tenant: &Tenant, plugins: &TenantPlugins) -> bool {
-        plugins.has_shadows() || self.kept.keeps(tenant)
+    /// What a mutation of `tenant` with these plugins has to observe: whether it has a
+    /// shadow version, and whether it keeps runs. No lock when no tenant keeps runs.
+    pub(crate) fn watches(&self, tenant: &Tenant, plugins: &TenantPlugins) -> Watching {
+        Watching {
+            shadows: plugins.has_shadows(),
+            runs: self.kept.keeps(tenant),
+        }
     }
 
     /// Hands a decided mutation's observations to the worker, without waiting.

@@ -94,7 +94,7 @@ impl Pipeline {
         let bound = cx.account.budgets().max_cascade_depth;
         while let Some(change) = queue.pop_front() {
             let hooks = self.hooks_for(cx, &change, &latest.order);
-            if cx.observing {
+            if cx.observing.shadows {
                 observe_shadow_only_hooks(cx, &hooks, &change, &latest, &mut view);
             }
             if hooks.is_empty() {
@@ -206,7 +206,7 @@ impl Pipeline {
             .hook(&hook.compiled, &hook.limits, &ctx, &order, &summary);
         let slot = cx.trace.plugins.len();
         let observed = cx.observations.len();
-        if cx.observing {
+        if cx.observing.any() {
             observe_hook(cx, hook, &run, &order, &summary, change);
         }
         let record = |cx: &mut MutationCtx<'_>, verdict| {
@@ -461,12 +461,14 @@ fn observe_hook(
         let shadow = observe_shadow(shadow, Some((hook, &decision)), &input);
         cx.observations.push(shadow);
     }
-    cx.observations.push(Observation::Ran {
-        plugin: Arc::clone(hook),
-        input,
-        decision,
-        fuel: run.fuel_consumed,
-    });
+    if cx.observing.runs {
+        cx.observations.push(Observation::Ran {
+            plugin: Arc::clone(hook),
+            input,
+            decision,
+            fuel: run.fuel_consumed,
+        });
+    }
 }
 
 /// The shadow hooks of ids with no active hook on `change`: run on it, expected to change

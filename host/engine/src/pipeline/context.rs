@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::budget::Account;
 use super::trace::Trace;
 use super::{Pipeline, Scope};
-use crate::observe::Observation;
+use crate::observe::{Observation, Watching};
 use crate::registry::TenantPlugins;
 
 /// One mutation's state: who asks, the tenant's plugins as they were when it started (a
@@ -16,9 +16,9 @@ pub(super) struct MutationCtx<'p> {
     pub plugins: Arc<TenantPlugins>,
     pub trace: Trace,
     pub account: Account,
-    /// Whether the tenant has anything to observe (a shadow version, runs to keep): the
-    /// stages collect [`Observation`]s only then.
-    pub observing: bool,
+    /// What the tenant has to observe (shadow versions, runs to keep): the stages collect
+    /// [`Observation`]s only for that.
+    pub observing: Watching,
     /// What the stages saw, handed to the observer once the mutation is decided.
     pub observations: Vec<Observation>,
 }

@@ -86,7 +86,7 @@ impl Pipeline {
         depth: u32,
     ) -> Vec<Violation> {
         let mut violations = checks::check_order(&applied.order);
-        let shadowed = cx.observing
+        let shadowed = cx.observing.shadows
             && cx
                 .plugins
                 .concerned_shadows(PluginKind::Validation, &applied.touched)
@@ -103,24 +103,29 @@ impl Pipeline {
             to_status: applied.to_status,
         };
         let observing = cx.observing;
-        let input = Input::new(&order, &change, scope.adapter_id.as_deref(), depth);
+        // Built only when something is observed: the order path pays nothing otherwise.
+        let input = observing
+            .any()
+            .then(|| Input::new(&order, &change, scope.adapter_id.as_deref(), depth));
         let mut decided = Vec::new();
         for plugin in plugins {
             let (found, plugin_trace, decision) =
                 self.run_validation(scope, plugin, &order, &change, depth);
             violations.extend(found);
-            if observing {
+            if let (true, Some(input)) = (observing.runs, &input) {
                 cx.observations.push(Observation::Ran {
                     plugin: Arc::clone(plugin),
                     input: input.clone(),
                     decision: decision.clone(),
                     fuel: plugin_trace.fuel_consumed,
                 });
+            }
+            if shadowed {
                 decided.push((Arc::clone(plugin), decision));
             }
             cx.trace.plugins.push(plugin_trace);
         }
-        if observing {
+        if let (true, Some(input)) = (shadowed, &input) {
             let shadows = cx
                 .plugins
                 .concerned_shadows(PluginKind::Validation, &applied.touched);
@@ -130,7 +135,7 @@ impl Pipeline {
                         .iter()
                         .find(|(p, _)| p.manifest.id == shadow.manifest.id)
                         .map(|(p, d)| (p.as_ref(), d));
-                    observe_shadow(shadow, active, &input)
+                    observe_shadow(shadow, active, input)
                 })
                 .collect();
             cx.observations.extend(shadows);
