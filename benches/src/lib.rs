@@ -666,6 +666,18 @@ impl MutationRig {
         }
     }
 
+    /// The time of each of `rounds` [`MutationRig::mutate`] calls on order 0, in
+    /// nanoseconds (for [`percentiles`]).
+    pub fn latencies(&self, rounds: usize) -> Vec<u64> {
+        (0..rounds)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                self.mutate(0).expect("mutation commits");
+                start.elapsed().as_nanos() as u64
+            })
+            .collect()
+    }
+
     /// One `SetCart` on order `index`, alternating between the two carts so that every
     /// call is a real change.
     pub fn mutate(&self, index: usize) -> Result<Committed, MutationError> {

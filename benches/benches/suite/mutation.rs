@@ -5,22 +5,10 @@
 //! neither, what the pipeline itself costs. A plain loop of
 //! 2000 mutations gives p50/p99 (`target/ordergate-bench/mutation-latency.json`).
 
-use std::time::Instant;
-
 use criterion::Criterion;
 use ordergate::Verdict;
 use ordergate_benches::*;
 use serde_json::json;
-
-fn latencies(rig: &MutationRig, rounds: usize) -> Vec<u64> {
-    (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            rig.mutate(0).expect("mutation commits");
-            start.elapsed().as_nanos() as u64
-        })
-        .collect()
-}
 
 pub fn benches(c: &mut Criterion) {
     let full = MutationRig::new(true, 100, 1);
@@ -67,10 +55,10 @@ pub fn benches(c: &mut Criterion) {
             "validations": 5,
             "hooks": 3,
             "notifications": 100,
-            "full": percentiles(latencies(&full, rounds)),
-            "noPlugins": percentiles(latencies(&no_plugins, rounds)),
-            "noNotifications": percentiles(latencies(&no_notifications, rounds)),
-            "bare": percentiles(latencies(&bare, rounds)),
+            "full": percentiles(full.latencies(rounds)),
+            "noPlugins": percentiles(no_plugins.latencies(rounds)),
+            "noNotifications": percentiles(no_notifications.latencies(rounds)),
+            "bare": percentiles(bare.latencies(rounds)),
             "pluginRunsPerMutation": trace.plugins.len(),
             "eventsFiredPerMutation": trace.notifications.len(),
             "exampleTrace": trace,

@@ -6,21 +6,9 @@
 //! 2000 mutations each gives p50/p99 and the ratio
 //! (`target/ordergate-bench/shadow-latency.json`), with the shadow's runs and drops.
 
-use std::time::Instant;
-
 use criterion::Criterion;
 use ordergate_benches::*;
 use serde_json::json;
-
-fn latencies(rig: &MutationRig, rounds: usize) -> Vec<u64> {
-    (0..rounds)
-        .map(|_| {
-            let start = Instant::now();
-            rig.mutate(0).expect("mutation commits");
-            start.elapsed().as_nanos() as u64
-        })
-        .collect()
-}
 
 /// The full rig with a shadow version of `max-quantity` (a stricter cap: it disagrees on
 /// some lines, so its report records cases as it would in production).
@@ -56,8 +44,8 @@ pub fn benches(c: &mut Criterion) {
     // Interleaved, so both see the same machine.
     let (mut without, mut with) = (Vec::new(), Vec::new());
     for _ in 0..10 {
-        without.extend(latencies(&plain, rounds / 10));
-        with.extend(latencies(&shadowed, rounds / 10));
+        without.extend(plain.latencies(rounds / 10));
+        with.extend(shadowed.latencies(rounds / 10));
     }
     shadowed.host.wait_for_observer();
     let report = shadowed
